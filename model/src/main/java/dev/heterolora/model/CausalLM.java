@@ -1,0 +1,510 @@
+package dev.heterolora.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Embedding;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.LayerNorm;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+
+/**
+ * A decoder-only transformer LM (GPT-2, Llama or Qwen2 family) as one DJL block, with LoRA and LoRA-adapted
+ * shortcut adapters at any {@link AdapterSite}.
+ *
+ * <p>Written for few, large ops: q/k/v (and Llama's gate/up) are one fused matmul, grouped-query attention reshapes
+ * queries instead of repeating keys, RoPE is two multiplies and one small matmul, and one additive mask serves all
+ * layers. Every activation is created from the inputs' manager, so a per-step sub-manager frees everything a step
+ * made; parameters never come first in an op. Base weights can be fp16 (GPU); adapters are always fp32.
+ *
+ * <p>Adapters can be switched off as a group ({@link #setAdaptersEnabled}) — the PPO reference model is this
+ * model with adapters off — and projection LoRAs can be merged into the base weights and unmerged.
+ */
+public final class CausalLM extends AbstractBlock implements AutoCloseable {
+
+    private final ModelConfig config;
+    private final ComputeSettings compute;
+    private final NDManager manager;
+    private final Parameter embed;
+    private final Parameter positions;
+    private final Parameter finalNormWeight;
+    private final Parameter finalNormBias;
+    private final Parameter head;
+    private final LayerWeights[] layers;
+    private final RotaryTable rotary;
+    private final TreeMap<AdapterSite, LoraAdapter> adapters = new TreeMap<>();
+    private boolean adaptersEnabled = true;
+    private boolean merged;
+
+    /** The weights of one layer in our fused layout ([out, in] matrices). */
+    record LayerWeights(Parameter norm1Weight, Parameter norm1Bias, Parameter qkvWeight, Parameter qkvBias,
+                        Parameter outWeight, Parameter outBias, Parameter norm2Weight, Parameter norm2Bias,
+                        Parameter upWeight, Parameter upBias, Parameter downWeight, Parameter downBias) {}
+
+    CausalLM(ModelConfig config, ComputeSettings compute, NDManager manager, Map<String, NDArray> weights) {
+        this.config = config;
+        this.compute = compute;
+        this.manager = manager;
+        this.embed = param("embed", weights);
+        this.positions = config.family() == ModelFamily.GPT2 ? param("positions", weights) : null;
+        this.finalNormWeight = param("norm.weight", weights);
+        this.finalNormBias = optionalParam("norm.bias", weights);
+        this.head = config.tieWordEmbeddings() ? embed : param("head", weights);
+        this.layers = new LayerWeights[config.layers()];
+        for (int l = 0; l < config.layers(); l++) {
+            String p = "layers." + l + ".";
+            layers[l] = new LayerWeights(param(p + "norm1.weight", weights), optionalParam(p + "norm1.bias", weights),
+                    param(p + "qkv.weight", weights), optionalParam(p + "qkv.bias", weights),
+                    param(p + "out.weight", weights), optionalParam(p + "out.bias", weights),
+                    param(p + "norm2.weight", weights), optionalParam(p + "norm2.bias", weights),
+                    param(p + "up.weight", weights), optionalParam(p + "up.bias", weights),
+                    param(p + "down.weight", weights), optionalParam(p + "down.bias", weights));
+        }
+        this.rotary = config.family() == ModelFamily.GPT2 ? null : new RotaryTable(config, manager, compute.dtype());
+        if (!weights.isEmpty()) {
+            throw new HeteroloraException("internal: unused weights " + weights.keySet());
+        }
+    }
+
+    private Parameter param(String name, Map<String, NDArray> weights) {
+        NDArray array = weights.remove(name);
+        if (array == null) {
+            throw new HeteroloraException("internal: missing weight " + name);
+        }
+        Parameter p = Parameter.builder().setName(name).setType(Parameter.Type.WEIGHT).build();
+        p.setArray(array);
+        p.freeze(true);
+        return addParameter(p);
+    }
+
+    private Parameter optionalParam(String name, Map<String, NDArray> weights) {
+        return weights.containsKey(name) ? param(name, weights) : null;
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public ComputeSettings compute() {
+        return compute;
+    }
+
+    /** The manager that owns the weights; make per-step sub-managers from it. */
+    public NDManager manager() {
+        return manager;
+    }
+
+    /** The base model's parameters (embedding, layers, norms, head), adapters excluded. */
+    public List<Parameter> baseParameters() {
+        List<Parameter> out = new ArrayList<>();
+        for (Parameter p : getDirectParameters().values()) {
+            if (!isAdapterParameter(p)) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    /** Number of base parameters actually held (a tied head counted once). */
+    public long baseParameterCount() {
+        return baseParameters().stream().mapToLong(p -> p.getArray().size()).sum();
+    }
+
+    /** The A and B parameters of every adapter, in site order. */
+    public List<Parameter> adapterParameters() {
+        List<Parameter> out = new ArrayList<>();
+        for (LoraAdapter a : adapters.values()) {
+            out.add(a.a());
+            out.add(a.b());
+        }
+        return out;
+    }
+
+    private static boolean isAdapterParameter(Parameter p) {
+        return p.getName().endsWith(".lora_A") || p.getName().endsWith(".lora_B");
+    }
+
+    /** The adapters, by site. */
+    public SortedMap<AdapterSite, LoraAdapter> adapters() {
+        return Collections.unmodifiableSortedMap(adapters);
+    }
+
+    /** The plan the current adapters realise. */
+    public AdapterPlan plan() {
+        TreeMap<AdapterSite, SiteAdapter> m = new TreeMap<>();
+        adapters.forEach((s, a) -> m.put(s, a.shape()));
+        return new AdapterPlan(m);
+    }
+
+    /**
+     * Replaces all adapters by fresh ones for {@code plan}: A Kaiming-uniform (bound 1/√in, as PEFT) drawn from a
+     * stream seeded by ({@code seed}, site), so the first r rows of A are the same for every rank r; B = 0, so the
+     * model still computes the base function. Adapters are trainable, base weights frozen.
+     */
+    public void applyPlan(AdapterPlan plan, long seed, float dropout) {
+        plan.validateFor(config);
+        removeAdapters();
+        for (Map.Entry<AdapterSite, SiteAdapter> e : plan.adapters().entrySet()) {
+            AdapterSite site = e.getKey();
+            ModelConfig.SiteShape s = config.siteShape(site.kind());
+            int r = e.getValue().rank();
+            float[] a = initialA(seed, site, r, s.in());
+            putAdapter(site, e.getValue(), manager.create(a, new Shape(r, s.in())),
+                    manager.zeros(new Shape(s.out(), r), DataType.FLOAT32), dropout);
+        }
+    }
+
+    /** The first {@code rank} rows of the seeded Kaiming-uniform A of {@code site} (row-major, rank×in). */
+    public static float[] initialA(long seed, AdapterSite site, int rank, int in) {
+        SplittableRandom rng = new SplittableRandom(seed * 0x9E3779B97F4A7C15L
+                ^ ((long) site.layer() << 32) ^ site.kind().id().hashCode());
+        double bound = 1.0 / Math.sqrt(in);
+        float[] a = new float[rank * in];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = (float) ((rng.nextDouble() * 2 - 1) * bound);
+        }
+        return a;
+    }
+
+    /**
+     * Installs an adapter with given A (r×in) and B (out×r) arrays (fp32, taken over by the model), replacing any
+     * adapter at that site. Used by the PEFT importer and by {@link #applyPlan}.
+     */
+    public void putAdapter(AdapterSite site, SiteAdapter shape, NDArray a, NDArray b, float dropout) {
+        if (merged) {
+            throw new HeteroloraException("unmerge the adapters before changing them");
+        }
+        if (!config.hasSite(site)) {
+            throw new HeteroloraException("site " + site + " does not exist in this model");
+        }
+        ModelConfig.SiteShape s = config.siteShape(site.kind());
+        Shape wantA = new Shape(shape.rank(), s.in());
+        Shape wantB = new Shape(s.out(), shape.rank());
+        if (!a.getShape().equals(wantA) || !b.getShape().equals(wantB)) {
+            throw new HeteroloraException("adapter " + site + ": A " + a.getShape() + " / B " + b.getShape()
+                    + " do not fit (expected " + wantA + " / " + wantB + ")");
+        }
+        LoraAdapter old = adapters.remove(site);
+        if (old != null) {
+            dropAdapter(old);
+        }
+        Parameter pa = Parameter.builder().setName("adapter." + site + ".lora_A").setType(Parameter.Type.WEIGHT).build();
+        Parameter pb = Parameter.builder().setName("adapter." + site + ".lora_B").setType(Parameter.Type.WEIGHT).build();
+        pa.setArray(toDevice(a.toType(DataType.FLOAT32, false)));
+        pb.setArray(toDevice(b.toType(DataType.FLOAT32, false)));
+        pa.freeze(false);
+        pb.freeze(false);
+        addParameter(pa);
+        addParameter(pb);
+        adapters.put(site, new LoraAdapter(site, shape, pa, pb, dropout));
+    }
+
+    private NDArray toDevice(NDArray x) {
+        NDArray d = x.toDevice(compute.device(), false);
+        d.attach(manager);
+        return d;
+    }
+
+    /** Removes every adapter (and frees its arrays). */
+    public void removeAdapters() {
+        if (merged) {
+            throw new HeteroloraException("unmerge the adapters before removing them");
+        }
+        for (LoraAdapter a : adapters.values()) {
+            dropAdapter(a);
+        }
+        adapters.clear();
+    }
+
+    private void dropAdapter(LoraAdapter a) {
+        parameters.remove(a.a().getName());
+        parameters.remove(a.b().getName());
+        a.a().close();
+        a.b().close();
+    }
+
+    /** Switches all adapters on or off at once (off = the base model, e.g. PPO's reference). */
+    public void setAdaptersEnabled(boolean enabled) {
+        if (merged && !enabled) {
+            throw new HeteroloraException("adapters are merged into the base weights; unmerge before switching them off");
+        }
+        this.adaptersEnabled = enabled;
+    }
+
+    public boolean adaptersEnabled() {
+        return adaptersEnabled;
+    }
+
+    public boolean isMerged() {
+        return merged;
+    }
+
+    /** Adds every projection LoRA's s·B·A into its base weight (shortcuts have no weight to merge into). */
+    public void merge() {
+        if (!merged) {
+            foldProjectionAdapters(1f);
+            merged = true;
+        }
+    }
+
+    /** Undoes {@link #merge()}. */
+    public void unmerge() {
+        if (merged) {
+            foldProjectionAdapters(-1f);
+            merged = false;
+        }
+    }
+
+    private void foldProjectionAdapters(float sign) {
+        try (NDManager scope = manager.newSubManager()) {
+            for (LoraAdapter a : adapters.values()) {
+                AdapterSite site = a.site();
+                if (site.kind().isShortcut()) {
+                    continue;
+                }
+                NDArray delta = a.b().getArray().matMul(a.a().getArray()).mul((float) (sign * a.shape().scale()));
+                delta.attach(scope);
+                LayerWeights w = layers[site.layer()];
+                Parameter target = switch (site.kind()) {
+                    case QKV, Q, K, V -> w.qkvWeight();
+                    case O -> w.outWeight();
+                    case GATE, UP -> w.upWeight();
+                    case DOWN -> w.downWeight();
+                    default -> throw new IllegalStateException(site.toString());
+                };
+                long rows = target.getArray().getShape().get(0);
+                long offset = rowOffset(site.kind());
+                long out = delta.getShape().get(0);
+                NDArray full = delta;
+                if (out != rows) {
+                    long in = delta.getShape().get(1);
+                    NDList parts = new NDList();
+                    if (offset > 0) {
+                        parts.add(scope.zeros(new Shape(offset, in)));
+                    }
+                    parts.add(delta);
+                    if (rows - offset - out > 0) {
+                        parts.add(scope.zeros(new Shape(rows - offset - out, in)));
+                    }
+                    full = ai.djl.ndarray.NDArrays.concat(parts, 0);
+                }
+                target.getArray().addi(full.toType(target.getArray().getDataType(), false));
+            }
+        }
+    }
+
+    private long rowOffset(SiteKind kind) {
+        int q = config.heads() * config.headDim();
+        int kv = config.kvHeads() * config.headDim();
+        return switch (kind) {
+            case K -> q;
+            case V -> q + kv;
+            case UP -> config.family() == ModelFamily.GPT2 ? 0 : config.intermediateSize();
+            default -> 0;
+        };
+    }
+
+    // ------------------------------------------------------------------------------------------------ forward
+
+    /**
+     * Final hidden states [batch, t, hidden] for token ids [batch, t] and a 0/1 attention mask [batch, t]
+     * (padding may be on either side). With a cache, the new tokens attend to the cached ones and the cache grows.
+     */
+    public NDArray hidden(NDArray inputIds, NDArray attentionMask, KvCache cache, boolean training) {
+        Shape shape = inputIds.getShape();
+        long batch = shape.get(0);
+        long t = shape.get(1);
+        NDArray newMask = attentionMask.toType(DataType.INT64, false);
+        NDArray fullMask = cache == null ? newMask : cache.appendMask(newMask);
+        long total = fullMask.getShape().get(1);
+        if (total > config.maxPositions() && config.family() == ModelFamily.GPT2) {
+            throw new HeteroloraException("sequence of " + total + " tokens exceeds the model's "
+                    + config.maxPositions() + " positions");
+        }
+        // HF numbering: positions count from each row's first real token (right padding keeps 0..n-1 everywhere)
+        NDArray firstReal = fullMask.argMax(1).reshape(batch, 1);
+        NDArray positionIds = fullMask.getManager().arange(0L, total, 1L, DataType.INT64).reshape(1, total)
+                .sub(firstReal).maximum(0);
+        if (total != t) {
+            positionIds = positionIds.get(new NDIndex(":, {}:", total - t));
+        }
+        NDArray bias = attentionBias(fullMask, batch, t, total);
+        NDArray h = Embedding.embedding(inputIds.toType(DataType.INT64, false), embed.getArray(), SparseFormat.DENSE)
+                .singletonOrThrow();
+        NDArray cos = null;
+        NDArray sin = null;
+        if (positions != null) {
+            h = h.add(Embedding.embedding(positionIds, positions.getArray(), SparseFormat.DENSE).singletonOrThrow());
+        } else {
+            NDList cs = rotary.cosSin(positionIds, total);
+            cos = cs.get(0);
+            sin = cs.get(1);
+        }
+        Step step = new Step(batch, t, total, bias, cos, sin, cache, training);
+        NDArray previousMid = null;
+        for (int l = 0; l < layers.length; l++) {
+            NDList out = layer(l, h, previousMid, step);
+            h = out.get(0);
+            previousMid = out.get(1);
+        }
+        return norm(h, finalNormWeight, finalNormBias);
+    }
+
+    /** Logits [batch, t, vocab] from hidden states. */
+    public NDArray logits(NDArray hidden) {
+        return Linear.linear(hidden, head.getArray()).singletonOrThrow();
+    }
+
+    /** Logits for a batch, no cache, inference mode. */
+    public NDArray logits(NDArray inputIds, NDArray attentionMask) {
+        return logits(hidden(inputIds, attentionMask, null, false));
+    }
+
+    private record Step(long batch, long t, long total, NDArray bias, NDArray cos, NDArray sin, KvCache cache,
+                        boolean training) {}
+
+    private NDArray attentionBias(NDArray fullMask, long batch, long t, long total) {
+        NDManager m = fullMask.getManager();
+        NDArray queryPos = m.arange(total - t, total).reshape(t, 1);
+        NDArray keyPos = m.arange(0, total).reshape(1, total);
+        NDArray allowed = keyPos.lte(queryPos).reshape(1, 1, 1, t, total)
+                .logicalAnd(fullMask.reshape(batch, 1, 1, 1, total).toType(DataType.BOOLEAN, false));
+        float masked = compute.dtype() == DataType.FLOAT16 ? -6.0e4f : -1.0e9f;
+        return allowed.toType(compute.dtype(), false).sub(1f).mul(-masked);
+    }
+
+    private NDArray norm(NDArray x, Parameter weight, Parameter bias) {
+        if (config.family() == ModelFamily.GPT2) {
+            return LayerNorm.layerNorm(x, new Shape(config.hiddenSize()), weight.getArray(), bias.getArray(),
+                    (float) config.normEps()).singletonOrThrow();
+        }
+        NDArray x32 = x.toType(DataType.FLOAT32, false);
+        NDArray inv = x32.mul(x32).mean(new int[] {-1}, true).add((float) config.normEps()).sqrt();
+        return x32.div(inv).toType(x.getDataType(), false).mul(weight.getArray());
+    }
+
+    private NDArray adapt(int layer, SiteKind kind, NDArray x, NDArray y, boolean training) {
+        if (!adaptersEnabled || (merged && !kind.isShortcut())) {
+            return y;
+        }
+        LoraAdapter a = adapters.get(new AdapterSite(layer, kind));
+        return a == null ? y : y.add(a.delta(x, training));
+    }
+
+    private static NDArray linear(NDArray x, Parameter w, Parameter b) {
+        return (b == null ? Linear.linear(x, w.getArray()) : Linear.linear(x, w.getArray(), b.getArray()))
+                .singletonOrThrow();
+    }
+
+    /** One transformer layer; returns (output, post-attention residual state = the FFN's input). */
+    private NDList layer(int l, NDArray h, NDArray previousMid, Step s) {
+        LayerWeights w = layers[l];
+        int hd = config.headDim();
+        int nq = config.heads();
+        int nkv = config.kvHeads();
+        NDArray x = norm(h, w.norm1Weight(), w.norm1Bias());
+        NDArray qkv = linear(x, w.qkvWeight(), w.qkvBias());
+        NDArray q;
+        NDArray k;
+        NDArray v;
+        if (config.family() == ModelFamily.GPT2) {
+            qkv = adapt(l, SiteKind.QKV, x, qkv, s.training());
+            NDList parts = qkv.split(3, 2);
+            q = parts.get(0);
+            k = parts.get(1);
+            v = parts.get(2);
+        } else {
+            NDList parts = qkv.split(new long[] {(long) nq * hd, (long) (nq + nkv) * hd}, 2);
+            q = adapt(l, SiteKind.Q, x, parts.get(0), s.training());
+            k = adapt(l, SiteKind.K, x, parts.get(1), s.training());
+            v = adapt(l, SiteKind.V, x, parts.get(2), s.training());
+        }
+        q = q.reshape(s.batch(), s.t(), nq, hd);
+        k = k.reshape(s.batch(), s.t(), nkv, hd);
+        v = v.reshape(s.batch(), s.t(), nkv, hd);
+        if (rotary != null) {
+            q = rotary.apply(q, s.cos(), s.sin());
+            k = rotary.apply(k, s.cos(), s.sin());
+        }
+        // [B, heads, t, hd]; queries pre-scaled so the score matrix needs no extra op
+        q = q.transpose(0, 2, 1, 3).mul((float) (1.0 / Math.sqrt(hd)));
+        k = k.transpose(0, 2, 1, 3);
+        v = v.transpose(0, 2, 1, 3);
+        if (s.cache() != null) {
+            NDList kv = s.cache().append(l, k, v);
+            k = kv.get(0);
+            v = kv.get(1);
+        }
+        int rep = nq / nkv;
+        // grouped-query attention without repeating K/V: the rep query heads of one KV head become extra rows
+        NDArray scores = q.reshape(s.batch(), nkv, rep * s.t(), hd).matMul(k.transpose(0, 1, 3, 2))
+                .reshape(s.batch(), nkv, rep, s.t(), s.total()).add(s.bias());
+        NDArray probs = scores.softmax(-1).reshape(s.batch(), nkv, rep * s.t(), s.total());
+        NDArray ctx = probs.matMul(v).reshape(s.batch(), nq, s.t(), hd).transpose(0, 2, 1, 3)
+                .reshape(s.batch(), s.t(), (long) nq * hd);
+        NDArray attn = adapt(l, SiteKind.O, ctx, linear(ctx, w.outWeight(), w.outBias()), s.training());
+        NDArray mid = adapt(l, SiteKind.RESIDUAL_ATTN, h, h.add(attn), s.training());
+        if (previousMid != null) {
+            mid = adapt(l, SiteKind.CROSS_LAYER, previousMid, mid, s.training());
+        }
+        NDArray x2 = norm(mid, w.norm2Weight(), w.norm2Bias());
+        NDArray ffn;
+        if (config.family() == ModelFamily.GPT2) {
+            NDArray up = adapt(l, SiteKind.UP, x2, linear(x2, w.upWeight(), w.upBias()), s.training());
+            NDArray act = geluTanh(up);
+            ffn = adapt(l, SiteKind.DOWN, act, linear(act, w.downWeight(), w.downBias()), s.training());
+        } else {
+            NDList gu = linear(x2, w.upWeight(), w.upBias()).split(2, 2);
+            NDArray gate = adapt(l, SiteKind.GATE, x2, gu.get(0), s.training());
+            NDArray up = adapt(l, SiteKind.UP, x2, gu.get(1), s.training());
+            NDArray act = gate.mul(Activation.sigmoid(gate)).mul(up);
+            ffn = adapt(l, SiteKind.DOWN, act, linear(act, w.downWeight(), w.downBias()), s.training());
+        }
+        NDArray out = adapt(l, SiteKind.RESIDUAL_FFN, mid, mid.add(ffn), s.training());
+        out = adapt(l, SiteKind.CROSS_SUBLAYER, h, out, s.training());
+        return new NDList(out, mid);
+    }
+
+    /** GPT-2's gelu_new, 0.5·x·(1 + tanh(c·(x + 0.044715·x³))), written as x·sigmoid(2c·x·(1 + 0.044715·x²)). */
+    private static NDArray geluTanh(NDArray x) {
+        float c2 = (float) (2 * Math.sqrt(2 / Math.PI));
+        NDArray z = x.mul(x).mul(0.044715f * c2).add(c2).mul(x);
+        return x.mul(Activation.sigmoid(z));
+    }
+
+    // ------------------------------------------------------------------------------------------------ DJL block
+
+    @Override
+    protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training,
+                                     PairList<String, Object> params) {
+        NDArray ids = inputs.get(0);
+        NDArray mask = inputs.size() > 1 ? inputs.get(1) : ids.onesLike();
+        return new NDList(logits(hidden(ids, mask, null, training)));
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        Shape in = inputShapes[0];
+        return new Shape[] {new Shape(in.get(0), in.get(1), config.vocabSize())};
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}
