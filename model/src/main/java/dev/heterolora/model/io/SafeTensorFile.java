@@ -165,13 +165,13 @@ public final class SafeTensorFile implements AutoCloseable {
     }
 
     private static Map<String, String> parseMetadata(Path path, JsonNode node) {
-        Map<String, String> metadata = new LinkedHashMap<>();
         if (node == null || node.isNull()) {
             return Map.of();
         }
         if (!node.isObject()) {
             throw corrupt(path, METADATA_KEY + " is " + describe(node) + ", not an object");
         }
+        Map<String, String> metadata = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> field : node.properties()) {
             if (!field.getValue().isTextual()) {
                 throw corrupt(path, METADATA_KEY + " value for " + quote(field.getKey()) + " is "
@@ -328,7 +328,7 @@ public final class SafeTensorFile implements AutoCloseable {
                     out[i] = Float.float16ToFloat(bytes.getShort(i * 2));
                 }
             }
-            default -> {
+            default -> { // BF16 is the top half of an F32
                 for (int i = 0; i < out.length; i++) {
                     out[i] = Float.intBitsToFloat(bytes.getShort(i * 2) << 16);
                 }
@@ -357,12 +357,8 @@ public final class SafeTensorFile implements AutoCloseable {
             default -> throw wrongType(entry, "an integer");
         };
         int[] out = new int[(int) entry.elementCount()];
-        if (entry.dtype() == SafeTensorDType.I32) {
-            bytes.asIntBuffer().get(out);
-        } else {
-            for (int i = 0; i < out.length; i++) {
-                out[i] = narrowInt(entry.dtype(), bytes, i);
-            }
+        for (int i = 0; i < out.length; i++) {
+            out[i] = intAt(entry.dtype(), bytes, i);
         }
         return out;
     }
@@ -379,18 +375,19 @@ public final class SafeTensorFile implements AutoCloseable {
             bytes.asLongBuffer().get(out);
         } else {
             for (int i = 0; i < out.length; i++) {
-                out[i] = entry.dtype() == SafeTensorDType.I32 ? bytes.getInt(i * 4) : narrowInt(entry.dtype(), bytes, i);
+                out[i] = intAt(entry.dtype(), bytes, i);
             }
         }
         return out;
     }
 
-    private static int narrowInt(SafeTensorDType dtype, ByteBuffer bytes, int i) {
+    private static int intAt(SafeTensorDType dtype, ByteBuffer bytes, int i) {
         return switch (dtype) {
+            case I32 -> bytes.getInt(i * 4);
             case I16 -> bytes.getShort(i * 2);
             case I8 -> bytes.get(i);
             case U8 -> Byte.toUnsignedInt(bytes.get(i));
-            default -> throw new IllegalArgumentException("not a narrow integer dtype: " + dtype);
+            default -> throw new IllegalArgumentException("not a 32-bit-or-narrower integer dtype: " + dtype);
         };
     }
 
@@ -431,21 +428,22 @@ public final class SafeTensorFile implements AutoCloseable {
     /**
      * Writes {@code tensors} and {@code metadata} as a safetensors file, atomically.
      *
-     * <p>Tensors are laid out in the iteration order of {@code tensors} (pass a {@link java.util.TreeMap} for the
-     * sorted layout Hugging Face produces). The header is padded with spaces to a multiple of 8 bytes. The file is
-     * written to a temporary file in the same directory and then moved into place, so on failure nothing
-     * half-written is left behind and an existing file is untouched.
+     * <p>Tensors are laid out in the iteration order of {@code tensors}; pass a {@link java.util.TreeMap} for
+     * name-sorted output, which matches Hugging Face's writer when all tensors share a dtype. The header is padded
+     * with spaces to a multiple of 8 bytes. The file is written to a temporary file in the same directory and then
+     * moved into place, so on failure nothing half-written is left behind and an existing file is untouched.
      *
      * @throws HeteroloraException if the file cannot be written
      */
     public static void write(Path file, Map<String, TensorData> tensors, Map<String, String> metadata) {
-        ByteBuffer header = header(file, tensors, metadata);
+        Map<String, TensorData> ordered = new LinkedHashMap<>(tensors);
+        ByteBuffer header = header(file, ordered, metadata);
         Path target = file.toAbsolutePath();
         Path temp = target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
         try {
             try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 writeFully(out, header);
-                for (TensorData tensor : tensors.values()) {
+                for (TensorData tensor : ordered.values()) {
                     writeFully(out, tensor.data());
                 }
                 out.force(true);

@@ -1,0 +1,69 @@
+package dev.heterolora.cli;
+
+import dev.heterolora.model.HeteroloraException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.util.Properties;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code heterolora} command: parses flags, runs one subcommand, prints its result, and turns user errors
+ * into one line on stderr with exit status 2.
+ */
+@Command(name = "heterolora", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Decides where LoRA adapters go in a language model (zero-cost proxies + genetic search) "
+                + "and aligns it with LoRA-based PPO.",
+        subcommands = {InspectCommand.class, ScoreCommand.class, GenerateCommand.class,
+                CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+    /** Exit status for problems the user can fix (bad flags, bad input, missing files). */
+    static final int USER_ERROR = 2;
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs the CLI with the given streams and returns the exit status (used by tests). */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        System.setProperty("ai.djl.offline", "true");
+        System.setProperty("h2.bindAddress", System.getProperty("h2.bindAddress", "127.0.0.1"));
+        CommandLine cli = new CommandLine(new Main());
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setExecutionExceptionHandler((e, line, parsed) -> {
+            if (e instanceof HeteroloraException) {
+                err.println("heterolora: " + e.getMessage());
+                return USER_ERROR;
+            }
+            err.println("heterolora: internal error: " + e);
+            e.printStackTrace(err);
+            return 1;
+        });
+        int code = cli.execute(args);
+        out.flush();
+        err.flush();
+        return code;
+    }
+
+    /** Reads the version Maven wrote into the jar. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() throws IOException {
+            Properties p = new Properties();
+            try (InputStream in = Main.class.getResourceAsStream("/heterolora-version.properties")) {
+                if (in != null) {
+                    p.load(in);
+                }
+            }
+            return new String[] {"heterolora " + p.getProperty("version", "unknown")};
+        }
+    }
+}

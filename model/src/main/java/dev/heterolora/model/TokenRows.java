@@ -1,0 +1,84 @@
+package dev.heterolora.model;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * Reads a JSONL file of token rows: each line has {@code "text"} (tokenised with the model's tokenizer) or
+ * {@code "input_ids"}. Blank lines are skipped; a bad line is reported with its line number.
+ */
+public final class TokenRows {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private TokenRows() {}
+
+    /**
+     * The rows of {@code file}. The tokenizer is only asked for when a row has text.
+     *
+     * @param vocabSize ids must be in [0, vocabSize)
+     */
+    public static List<int[]> read(Path file, Supplier<TextTokenizer> tokenizer, int vocabSize) {
+        List<int[]> rows = new ArrayList<>();
+        TextTokenizer tok = null;
+        try (BufferedReader in = Files.newBufferedReader(file)) {
+            String line;
+            int number = 0;
+            while ((line = in.readLine()) != null) {
+                number++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                String where = file + " line " + number;
+                JsonNode row;
+                try {
+                    row = JSON.readTree(line);
+                } catch (JsonProcessingException e) {
+                    throw new HeteroloraException(where + ": not valid JSON (" + e.getOriginalMessage() + ")");
+                }
+                int[] ids;
+                if (row != null && row.path("input_ids").isArray()) {
+                    JsonNode arr = row.get("input_ids");
+                    ids = new int[arr.size()];
+                    for (int i = 0; i < ids.length; i++) {
+                        if (!arr.get(i).canConvertToInt()) {
+                            throw new HeteroloraException(where + ": input_ids[" + i + "] is not an integer");
+                        }
+                        ids[i] = arr.get(i).asInt();
+                        if (ids[i] < 0 || ids[i] >= vocabSize) {
+                            throw new HeteroloraException(where + ": token id " + ids[i] + " is outside the vocabulary"
+                                    + " of " + vocabSize);
+                        }
+                    }
+                } else if (row != null && row.path("text").isTextual()) {
+                    if (tok == null) {
+                        tok = tokenizer.get();
+                    }
+                    ids = tok.encode(row.get("text").asText());
+                } else {
+                    throw new HeteroloraException(where + ": expected an object with \"text\" or \"input_ids\"");
+                }
+                if (ids.length < 2) {
+                    throw new HeteroloraException(where + ": needs at least 2 tokens to score, has " + ids.length);
+                }
+                rows.add(ids);
+            }
+        } catch (NoSuchFileException e) {
+            throw new HeteroloraException("data file " + file + " does not exist");
+        } catch (IOException e) {
+            throw new HeteroloraException("cannot read " + file + ": " + e.getMessage());
+        }
+        if (rows.isEmpty()) {
+            throw new HeteroloraException(file + " has no rows");
+        }
+        return rows;
+    }
+}
