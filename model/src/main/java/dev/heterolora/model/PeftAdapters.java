@@ -211,7 +211,7 @@ public final class PeftAdapters {
         cfg.put("task_type", "CAUSAL_LM");
         cfg.put("base_model_name_or_path", baseModelPath);
         cfg.put("r", r);
-        cfg.put("lora_alpha", alpha);
+        putNumber(cfg, "lora_alpha", alpha);
         cfg.put("lora_dropout", 0.0);
         cfg.put("bias", "none");
         cfg.put("fan_in_fan_out", family == ModelFamily.GPT2);
@@ -232,7 +232,7 @@ public final class PeftAdapters {
                 rankPattern.put(key, a.shape().rank());
             }
             if (a.shape().alpha() != alpha) {
-                alphaPattern.put(key, a.shape().alpha());
+                putNumber(alphaPattern, key, a.shape().alpha());
             }
             String name = PREFIX + family.peftModulePath(a.site());
             tensors.put(name + ".lora_A.weight", tensor(a.a().getArray()));
@@ -281,6 +281,15 @@ public final class PeftAdapters {
             }
         });
         return new ArrayList<>(out);
+    }
+
+    /** Whole numbers as JSON integers, as PEFT writes them. */
+    private static void putNumber(ObjectNode node, String key, double value) {
+        if (value == Math.rint(value) && Math.abs(value) < 1e15) {
+            node.put(key, (long) value);
+        } else {
+            node.put(key, value);
+        }
     }
 
     private static TensorData tensor(NDArray x) {
