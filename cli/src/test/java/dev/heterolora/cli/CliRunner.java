@@ -1,0 +1,21 @@
+package dev.heterolora.cli;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+
+/** Runs the CLI in-process and captures what it prints. */
+record CliRunner(int exitCode, String out, String err) {
+
+    /** The HF reference fixtures kept with the model module's tests. */
+    static Path fixture(String name) {
+        return Path.of("../model/src/test/resources/fixtures/hf", name).toAbsolutePath().normalize();
+    }
+
+    static CliRunner run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(args, new PrintWriter(out), new PrintWriter(err));
+        return new CliRunner(code, out.toString(), err.toString());
+    }
+}
