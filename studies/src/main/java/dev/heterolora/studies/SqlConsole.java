@@ -1,0 +1,126 @@
+package dev.heterolora.studies;
+
+import java.sql.Array;
+import java.sql.Blob;
+import java.sql.Clob;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * Lets users query studies with plain SQL ({@code heterolora sql}) without being able to damage them by
+ * accident.
+ *
+ * <p>Read-only is enforced by the database, not by inspecting the SQL text: without {@code allowWrite} the
+ * statement runs on a fresh connection as {@code HL_READER}, a user the V1 migration created with SELECT rights
+ * on the PUBLIC schema only. H2 then refuses INSERT, UPDATE, DELETE, MERGE, TRUNCATE, DDL, database-level SET,
+ * SHUTDOWN, BACKUP, SCRIPT and file functions for it; the connection runs without auto-commit and is rolled
+ * back and closed afterwards. Session-only statements (SET SCHEMA, SET @variable, local temporary tables) are
+ * allowed since they vanish with that connection. With {@code allowWrite} the statement runs on the store's
+ * own connection and commits.
+ */
+public final class SqlConsole {
+    private static final String READER_USER = "HL_READER";
+    private static final String READER_PASSWORD = "hl_reader";
+    private static final int NOT_ENOUGH_RIGHTS = 90096;
+    private static final int ADMIN_RIGHTS_REQUIRED = 90040;
+
+    private final StudyStore store;
+    private final H2Url url;
+
+    SqlConsole(StudyStore store, H2Url url) {
+        this.store = store;
+        this.url = url;
+    }
+
+    /**
+     * Executes one SQL statement.
+     *
+     * @param allowWrite {@code false}: read-only (see the class comment); {@code true}: anything the store's user may do
+     * @return the result set of a query, or the update count of any other statement
+     * @throws StudyStoreException with a one-line message for bad SQL or a write attempted read-only
+     */
+    public QueryResult execute(String sql, boolean allowWrite) {
+        if (sql == null || sql.isBlank()) {
+            throw new StudyStoreException("SQL error: empty statement");
+        }
+        try {
+            if (allowWrite) {
+                return store.withConnection(c -> run(c, sql));
+            }
+            try (Connection reader = DriverManager.getConnection(url.url(), READER_USER, READER_PASSWORD)) {
+                reader.setAutoCommit(false);
+                try {
+                    return run(reader, sql);
+                } finally {
+                    reader.rollback();
+                }
+            }
+        } catch (SQLException e) {
+            if (!allowWrite && (e.getErrorCode() == NOT_ENOUGH_RIGHTS || e.getErrorCode() == ADMIN_RIGHTS_REQUIRED)) {
+                throw new StudyStoreException("SQL error: " + SqlErrors.oneLine(e)
+                        + " (the console is read-only; writing needs --write)");
+            }
+            throw SqlErrors.sqlError(e);
+        }
+    }
+
+    private static QueryResult run(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            if (!st.execute(sql)) {
+                return new QueryResult(List.of(), List.of(), Math.max(0, st.getUpdateCount()));
+            }
+            try (ResultSet rs = st.getResultSet()) {
+                ResultSetMetaData meta = rs.getMetaData();
+                List<String> columns = new ArrayList<>();
+                for (int i = 1; i <= meta.getColumnCount(); i++) {
+                    columns.add(meta.getColumnLabel(i));
+                }
+                List<List<Object>> rows = new ArrayList<>();
+                while (rs.next()) {
+                    List<Object> row = new ArrayList<>(columns.size());
+                    for (int i = 1; i <= columns.size(); i++) {
+                        row.add(plain(rs.getObject(i)));
+                    }
+                    rows.add(row);
+                }
+                return new QueryResult(columns, rows, -1);
+            }
+        }
+    }
+
+    /**
+     * A JDBC value as one of the types {@link QueryResult} documents: null, String, Boolean, a Number or a List
+     * (SQL arrays). Large objects are read out, binary values become hex text, dates, times and anything else
+     * their ISO-8601 or {@code toString} text.
+     */
+    private static Object plain(Object value) throws SQLException {
+        return switch (value) {
+            case null -> null;
+            case String s -> s;
+            case Boolean b -> b;
+            case Number n -> n;
+            case Clob clob -> clob.getSubString(1, Math.toIntExact(clob.length()));
+            case Blob blob -> HexFormat.of().formatHex(blob.getBytes(1, Math.toIntExact(blob.length())));
+            case byte[] bytes -> HexFormat.of().formatHex(bytes);
+            case Array array -> {
+                List<Object> items = new ArrayList<>();
+                for (Object item : Arrays.asList((Object[]) array.getArray())) {
+                    items.add(plain(item));
+                }
+                yield items;
+            }
+            case java.sql.Timestamp ts -> ts.toLocalDateTime().toString();
+            case java.sql.Date date -> date.toLocalDate().toString();
+            case java.sql.Time time -> time.toLocalTime().toString();
+            default -> value.toString();
+        };
+    }
+}
