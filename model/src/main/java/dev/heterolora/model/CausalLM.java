@@ -326,7 +326,22 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
      * (padding may be on either side). With a cache, the new tokens attend to the cached ones and the cache grows.
      */
     public NDArray hidden(NDArray inputIds, NDArray attentionMask, KvCache cache, boolean training) {
-        Shape shape = inputIds.getShape();
+        return hiddenFromEmbeddings(embed(inputIds), attentionMask, cache, training);
+    }
+
+    /** Token embeddings [batch, t, hidden] of ids [batch, t] (what {@link #hiddenFromEmbeddings} takes). */
+    public NDArray embed(NDArray inputIds) {
+        return Embedding.embedding(inputIds.toType(DataType.INT64, false), embed.getArray(), SparseFormat.DENSE)
+                .singletonOrThrow();
+    }
+
+    /**
+     * Like {@link #hidden} but from token embeddings, so that gradients with respect to the input (Jacobian-based
+     * proxies) can be taken.
+     */
+    public NDArray hiddenFromEmbeddings(NDArray tokenEmbeddings, NDArray attentionMask, KvCache cache,
+                                        boolean training) {
+        Shape shape = tokenEmbeddings.getShape();
         long batch = shape.get(0);
         long t = shape.get(1);
         NDArray newMask = attentionMask.toType(DataType.INT64, false);
@@ -344,8 +359,7 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
             positionIds = positionIds.get(new NDIndex(":, {}:", total - t));
         }
         NDArray bias = attentionBias(fullMask, batch, t, total);
-        NDArray h = Embedding.embedding(inputIds.toType(DataType.INT64, false), embed.getArray(), SparseFormat.DENSE)
-                .singletonOrThrow();
+        NDArray h = tokenEmbeddings;
         NDArray cos = null;
         NDArray sin = null;
         if (positions != null) {
