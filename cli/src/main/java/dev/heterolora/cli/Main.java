@@ -1,6 +1,7 @@
 package dev.heterolora.cli;
 
 import dev.heterolora.model.HeteroloraException;
+import dev.heterolora.studies.StudyStoreException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -15,7 +16,8 @@ import picocli.CommandLine.Command;
 @Command(name = "heterolora", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Decides where LoRA adapters go in a language model (zero-cost proxies + genetic search) "
                 + "and aligns it with LoRA-based PPO.",
-        subcommands = {InspectCommand.class, ScoreCommand.class, GenerateCommand.class, BenchCommand.class,
+        subcommands = {InspectCommand.class, ScoreCommand.class, GenerateCommand.class, StudiesCommand.class,
+                StudyCommand.class, SqlCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
@@ -39,7 +41,7 @@ public final class Main implements Runnable {
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionExceptionHandler((e, line, parsed) -> {
-            if (e instanceof HeteroloraException) {
+            if (e instanceof HeteroloraException || e instanceof StudyStoreException) {
                 err.println("heterolora: " + e.getMessage());
                 return USER_ERROR;
             }

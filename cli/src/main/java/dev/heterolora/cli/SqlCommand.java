@@ -1,0 +1,52 @@
+package dev.heterolora.cli;
+
+import dev.heterolora.studies.QueryResult;
+import dev.heterolora.studies.StudyStore;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code heterolora sql}: any SQL against the study database; read-only (enforced by the database) unless --write. */
+@Command(name = "sql", description = "Run SQL on the study database (read-only unless --write). Tables: study, trial, "
+        + "proxy_score, run, metric.")
+final class SqlCommand implements Callable<Integer> {
+    @Mixin
+    StoreOptions store;
+
+    @Parameters(index = "0", paramLabel = "SQL", description = "the statement")
+    String sql;
+
+    @Option(names = "--write", description = "allow statements that change the database")
+    boolean write;
+
+    @Option(names = "--json", description = "print rows as a JSON array of objects")
+    boolean json;
+
+    @Option(names = "--csv", description = "print rows as CSV")
+    boolean csv;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        var out = spec.commandLine().getOut();
+        try (StudyStore db = store.open()) {
+            QueryResult r = db.console().execute(sql, write);
+            if (!r.isQuery()) {
+                out.println(r.updateCount() + " row(s) changed");
+            } else if (json) {
+                out.println(r.toJson());
+            } else if (csv) {
+                out.print(r.toCsv());
+            } else {
+                out.print(r.toAlignedTable());
+            }
+        }
+        return 0;
+    }
+}

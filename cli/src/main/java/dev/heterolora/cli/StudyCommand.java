@@ -1,0 +1,91 @@
+package dev.heterolora.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.heterolora.model.AdapterPlan;
+import dev.heterolora.model.HeteroloraException;
+import dev.heterolora.studies.Study;
+import dev.heterolora.studies.StudyStore;
+import dev.heterolora.studies.Trial;
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code heterolora study ID}: a study's configuration, best plan and top trials. */
+@Command(name = "study", description = "Show one study: configuration, best plan, top trials.")
+final class StudyCommand implements Callable<Integer> {
+    @Mixin
+    StoreOptions store;
+
+    @Parameters(index = "0", paramLabel = "ID", description = "study id (default: the latest)", arity = "0..1")
+    Long id;
+
+    @Option(names = "--top", defaultValue = "10", description = "how many top trials (default: ${DEFAULT-VALUE})")
+    int top;
+
+    @Option(names = "--json", description = "print JSON")
+    boolean json;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        var out = spec.commandLine().getOut();
+        try (StudyStore db = store.open()) {
+            Study s = id == null ? db.latestStudy()
+                    : db.study(id).orElseThrow(() -> new HeteroloraException("no study with id " + id));
+            Optional<Trial> best = db.bestTrial(s.id());
+            List<Trial> topTrials = db.topTrials(s.id(), top);
+            if (json) {
+                ObjectNode o = Json.object();
+                o.put("id", s.id()).put("name", s.name()).put("status", s.status()).put("seed", s.seed())
+                        .put("strategy", s.strategy()).put("budget", s.budgetText()).put("budget_limit", s.budgetLimit())
+                        .put("base_params", s.baseParams()).put("model", s.modelPath()).put("model_hash", s.modelHash())
+                        .put("trials", db.trialCount(s.id()));
+                o.set("config", Json.MAPPER.readTree(s.configJson()));
+                best.ifPresent(t -> o.set("best", trialJson(t)));
+                ArrayNode arr = o.putArray("top");
+                topTrials.forEach(t -> arr.add(trialJson(t)));
+                out.println(o);
+                return 0;
+            }
+            out.printf("study %d  %s  [%s]%n", s.id(), s.name(), s.status());
+            out.printf("model     %s (%s)%n", s.modelPath(), s.modelHash());
+            out.printf("strategy  %s, seed %d, budget %s = %,d of %,d base parameters%n", s.strategy(), s.seed(),
+                    s.budgetText(), s.budgetLimit(), s.baseParams());
+            out.printf("trials    %d%n", db.trialCount(s.id()));
+            out.printf("config    %s%n", s.configJson());
+            if (best.isPresent()) {
+                Trial t = best.get();
+                out.printf("%nbest plan: trial %d (seq %d, generation %d), fitness %.6g, %,d parameters%n", t.id(),
+                        t.seq(), t.generation(), t.fitness(), t.params());
+                out.print(PlanTable.render(AdapterPlan.fromJson(t.planJson())));
+            }
+            out.printf("%n%6s %5s %4s %14s %12s  %s%n", "trial", "seq", "gen", "fitness", "params", "proxies");
+            for (Trial t : topTrials) {
+                out.printf("%6d %5d %4d %14.6g %,12d  %s%n", t.id(), t.seq(), t.generation(), t.fitness(), t.params(),
+                        t.proxyScores());
+            }
+        }
+        return 0;
+    }
+
+    private static JsonNode trialJson(Trial t) {
+        ObjectNode o = Json.object();
+        o.put("trial", t.id()).put("seq", t.seq()).put("generation", t.generation()).put("fitness", t.fitness())
+                .put("params", t.params()).put("feasible", t.feasible()).put("pareto", t.pareto());
+        o.set("plan", AdapterPlan.fromJson(t.planJson()).toJson());
+        ObjectNode p = o.putObject("proxies");
+        t.proxyScores().forEach(p::put);
+        return o;
+    }
+}
