@@ -1,0 +1,36 @@
+package dev.heterolora.search;
+
+import io.jenetics.ext.moea.NSGA2Selector;
+import io.jenetics.ext.moea.UFTournamentSelector;
+import io.jenetics.ext.moea.Vec;
+
+/**
+ * {@code nsga2}: Jenetics' multi-objective engine over (fitness ↑, trainable parameters ↓), for seeing what each
+ * extra parameter buys rather than only the best plan at the full budget. Objectives are the vector
+ * {@code (fitness, −parameters)}, maximised; offspring are picked by the crowded tournament
+ * ({@link UFTournamentSelector}), survivors by non-dominated sorting with crowding distance
+ * ({@link NSGA2Selector}).
+ *
+ * <p>The reported front is the non-dominated set over every plan evaluated in the run (not only the last
+ * population), fewest parameters first; the best plan is the front's highest-fitness end
+ * (the run's best plan, fewer parameters breaking ties). History and steady
+ * fitness follow the fitness objective.
+ */
+public record Nsga2Search() implements Strategy {
+
+    @Override
+    public String name() {
+        return "nsga2";
+    }
+
+    @Override
+    public SearchResult run(SearchSpace space, PlanFitness fitness, SearchSettings settings, TrialSink sink) {
+        TrialRecorder recorder = new TrialRecorder(space, fitness, sink);
+        var history = EngineRun.<Vec<double[]>>evolve(space, recorder, settings,
+                p -> Vec.of(p.rankingFitness(), -p.parameters()), v -> v.data()[0],
+                builder -> builder
+                        .offspringSelector(UFTournamentSelector.ofVec())
+                        .survivorsSelector(NSGA2Selector.ofVec()));
+        return new SearchResult(name(), recorder.best(), recorder.evaluations(), history, recorder.paretoFront());
+    }
+}

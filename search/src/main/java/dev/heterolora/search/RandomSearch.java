@@ -1,0 +1,35 @@
+package dev.heterolora.search;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.random.RandomGenerator;
+
+/**
+ * {@code random}, the baseline any search must beat: {@code samples} seeded random genotypes (every gene uniform
+ * over its ranks), each repaired into the budget, evaluated as one batch; the best by fitness wins. These are the
+ * same kind of individuals as the GA's initial population, so the GA's gain over this baseline is what evolution
+ * adds.
+ */
+public record RandomSearch() implements Strategy {
+
+    @Override
+    public String name() {
+        return "random";
+    }
+
+    @Override
+    public SearchResult run(SearchSpace space, PlanFitness fitness, SearchSettings settings, TrialSink sink) {
+        RandomGenerator random = settings.random();
+        List<int[]> genotypes = new ArrayList<>(settings.samples());
+        int feasible = 0;
+        for (int i = 0; i < settings.samples(); i++) {
+            int[] raw = space.randomGenotype(random);
+            feasible += space.isFeasible(raw) ? 1 : 0;
+            genotypes.add(space.repair(raw));
+        }
+        TrialRecorder recorder = new TrialRecorder(space, fitness, sink);
+        List<ScoredPlan> scored = recorder.evaluate(genotypes, 0);
+        return recorder.result(name(), recorder.best(),
+                List.of(recorder.stats(scored, feasible / (double) settings.samples())));
+    }
+}

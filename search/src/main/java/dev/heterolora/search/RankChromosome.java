@@ -1,0 +1,31 @@
+package dev.heterolora.search;
+
+import io.jenetics.AbstractChromosome;
+import io.jenetics.IntegerGene;
+import io.jenetics.util.ISeq;
+
+/**
+ * The GA's chromosome: one {@link IntegerGene} per site, each with its own range {@code [0, rankCount(site))}.
+ *
+ * <p>It exists because Jenetics' {@code IntegerChromosome} insists on one range for all genes, while capped sites
+ * allow fewer ranks than others; one chromosome per site would instead leave crossover nothing to cross (Jenetics
+ * crosses within one chromosome). Crossover swaps genes position by position, so a gene always meets a gene of
+ * the same site and range, and mutation redraws a gene within its own range.
+ */
+final class RankChromosome extends AbstractChromosome<IntegerGene> {
+
+    RankChromosome(ISeq<IntegerGene> genes) {
+        super(genes);
+    }
+
+    @Override
+    public RankChromosome newInstance(ISeq<IntegerGene> genes) {
+        return new RankChromosome(genes);
+    }
+
+    /** A chromosome with every gene redrawn uniformly within its range. */
+    @Override
+    public RankChromosome newInstance() {
+        return new RankChromosome(_genes.map(IntegerGene::newInstance));
+    }
+}
