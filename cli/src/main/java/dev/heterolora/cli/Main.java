@@ -16,7 +16,8 @@ import picocli.CommandLine.Command;
 @Command(name = "heterolora", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Decides where LoRA adapters go in a language model (zero-cost proxies + genetic search) "
                 + "and aligns it with LoRA-based PPO.",
-        subcommands = {InspectCommand.class, ScoreCommand.class, GenerateCommand.class, StudiesCommand.class,
+        subcommands = {SearchCommand.class, InspectCommand.class, ScoreCommand.class, GenerateCommand.class,
+                StudiesCommand.class,
                 StudyCommand.class, SqlCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

@@ -63,7 +63,11 @@ final class StudyCommand implements Callable<Integer> {
             out.printf("strategy  %s, seed %d, budget %s = %,d of %,d base parameters%n", s.strategy(), s.seed(),
                     s.budgetText(), s.budgetLimit(), s.baseParams());
             out.printf("trials    %d%n", db.trialCount(s.id()));
-            out.printf("config    %s%n", s.configJson());
+            JsonNode config = Json.read(s.configJson());
+            out.printf("data      %s%n", config.path("data").asText());
+            out.printf("objective %s%s, sites %s, ranks %s, alpha %s%n", config.path("vote").asBoolean() ? "vote of "
+                    : "", config.path("proxies"), config.path("space").path("kinds"), config.path("space").path("ranks"),
+                    config.path("space").path("alpha").asText());
             if (best.isPresent()) {
                 Trial t = best.get();
                 out.printf("%nbest plan: trial %d (seq %d, generation %d), fitness %.6g, %,d parameters%n", t.id(),

@@ -1,0 +1,56 @@
+package dev.heterolora.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.heterolora.model.HeteroloraException;
+import dev.heterolora.model.ModelConfig;
+import dev.heterolora.search.SearchSettings;
+import dev.heterolora.search.SpaceOptions;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Everything that determines a study, stored as its configuration JSON so that {@code --resume} and
+ * {@code replay} rebuild the same search without the original command line (the model's architecture is stored
+ * too, so a replay needs no model files).
+ */
+record SearchConfig(String modelPath, String modelHash, ModelConfig modelConfig, String dataPath, String budgetText,
+                    long budgetLimit, long baseParams, String strategy, List<String> proxies, boolean vote,
+                    int proxyBatches, int proxyBatchSize, int maxLength, double probeStep, SpaceOptions space,
+                    SearchSettings settings) {
+
+    ObjectNode toJson() {
+        ObjectNode o = Json.object();
+        ObjectNode model = o.putObject("model");
+        model.put("path", modelPath).put("hash", modelHash).set("config", modelConfig.toJson());
+        o.put("data", dataPath);
+        o.put("budget", budgetText).put("budget_limit", budgetLimit).put("base_params", baseParams);
+        o.put("strategy", strategy);
+        ArrayNode p = o.putArray("proxies");
+        proxies.forEach(p::add);
+        o.put("vote", vote);
+        o.put("proxy_batches", proxyBatches).put("proxy_batch_size", proxyBatchSize).put("max_length", maxLength)
+                .put("probe_step", probeStep);
+        o.set("space", space.toJson());
+        o.set("settings", settings.toJson());
+        return o;
+    }
+
+    static SearchConfig fromJson(JsonNode o) {
+        try {
+            JsonNode model = o.get("model");
+            List<String> proxies = new ArrayList<>();
+            o.get("proxies").forEach(n -> proxies.add(n.asText()));
+            return new SearchConfig(model.get("path").asText(), model.get("hash").asText(),
+                    ModelConfig.fromJson(model.get("config"), "stored study configuration"), o.get("data").asText(),
+                    o.get("budget").asText(), o.get("budget_limit").asLong(), o.get("base_params").asLong(),
+                    o.get("strategy").asText(), proxies, o.get("vote").asBoolean(), o.get("proxy_batches").asInt(),
+                    o.get("proxy_batch_size").asInt(), o.get("max_length").asInt(), o.get("probe_step").asDouble(),
+                    SpaceOptions.fromJson(o.get("space")), SearchSettings.fromJson(o.get("settings")));
+        } catch (NullPointerException e) {
+            throw new HeteroloraException("the study's stored configuration is incomplete (was it made by an older "
+                    + "version?)");
+        }
+    }
+}
