@@ -18,7 +18,7 @@ import picocli.CommandLine.Command;
                 + "and aligns it with LoRA-based PPO.",
         subcommands = {SearchCommand.class, InspectCommand.class, ScoreCommand.class, GenerateCommand.class,
                 StudiesCommand.class,
-                StudyCommand.class, SqlCommand.class, BenchCommand.class,
+                StudyCommand.class, SqlCommand.class, ReplayCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -161,7 +161,7 @@ final class SearchCommand implements Callable<Integer> {
             long start = System.nanoTime();
             SearchResult result;
             try {
-                result = SearchJob.run(config, db, studyId, model.compute(), this::rows, System.err, !noProgress && !json);
+                result = SearchJob.run(config, db, studyId, model.compute(), SearchCommand::rows, System.err, !noProgress && !json);
                 db.setStatus(studyId, "finished");
             } catch (RuntimeException e) {
                 db.setStatus(studyId, "failed");
@@ -219,7 +219,7 @@ final class SearchCommand implements Callable<Integer> {
     }
 
     /** The proxy rows of a configuration, cut to its max length. */
-    List<int[]> rows(SearchConfig c) {
+    static List<int[]> rows(SearchConfig c) {
         Path dir = Path.of(c.modelPath());
         return TokenRows.read(Path.of(c.dataPath()), () -> TextTokenizer.load(dir), c.modelConfig().vocabSize())
                 .stream().map(r -> r.length > c.maxLength() ? Arrays.copyOf(r, c.maxLength()) : r).toList();

@@ -1,0 +1,116 @@
+package dev.heterolora.cli;
+
+import dev.heterolora.model.HeteroloraException;
+import dev.heterolora.proxies.PlanScorer;
+import dev.heterolora.search.ProxyPlanFitness;
+import dev.heterolora.search.Replay;
+import dev.heterolora.search.SearchSpace;
+import dev.heterolora.search.SiteScores;
+import dev.heterolora.search.Strategy;
+import dev.heterolora.search.TrialRecord;
+import dev.heterolora.studies.Study;
+import dev.heterolora.studies.StudyStore;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code heterolora replay ID}: re-runs a finished study's search from its stored seed and configuration with
+ * fitness looked up from its trials, and checks that the same plans come out in the same order. {@code topk} and
+ * {@code knapsack} need the per-site scores, which are recomputed from the model and data (as {@code --rescore}).
+ */
+@Command(name = "replay", description = "Re-run a study from its seed and configuration with the stored fitness and "
+        + "check the plans come out identical (exit 1 with the first difference); --rescore recomputes the proxies.")
+final class ReplayCommand implements Callable<Integer> {
+    @Mixin
+    StoreOptions store;
+
+    @Mixin
+    ModelOptions compute;
+
+    @Parameters(index = "0", paramLabel = "ID", description = "study id")
+    long id;
+
+    @Option(names = "--rescore", description = "also recompute every trial's proxy scores and report the largest "
+            + "relative difference")
+    boolean rescore;
+
+    @Option(names = "--tolerance", defaultValue = "1e-3", description = "largest relative re-score difference that "
+            + "passes (default: ${DEFAULT-VALUE})")
+    double tolerance;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        try (StudyStore db = store.open()) {
+            Study study = db.study(id).orElseThrow(() -> new HeteroloraException("no study with id " + id));
+            if (!study.status().equals("finished")) {
+                throw new HeteroloraException("study " + id + " is " + study.status() + "; resume it first "
+                        + "(heterolora search --resume " + id + ")");
+            }
+            SearchConfig config = SearchConfig.fromJson(Json.read(study.configJson()));
+            SearchSpace space = SearchJob.space(config);
+            List<TrialRecord> records = SearchJob.records(db, id);
+            Strategy strategy = Strategy.named(config.strategy());
+            boolean needsScores = strategy.name().equals("topk") || strategy.name().equals("knapsack");
+            int status = 0;
+            Optional<SiteScores> scores = Optional.empty();
+            if (needsScores || rescore) {
+                try (SearchJob.Scoring scoring = SearchJob.scoring(config, space, compute.compute(),
+                        SearchCommand::rows, System.err)) {
+                    if (needsScores) {
+                        scores = new ProxyPlanFitness(scoring.scorer(), config.space().alpha()).additive();
+                    }
+                    if (rescore) {
+                        status = rescore(out, scoring.scorer(), records);
+                    }
+                    return check(out, strategy, space, config, records, scores, status);
+                }
+            }
+            return check(out, strategy, space, config, records, scores, status);
+        }
+    }
+
+    private int check(PrintWriter out, Strategy strategy, SearchSpace space, SearchConfig config,
+                      List<TrialRecord> records, Optional<SiteScores> scores, int status) {
+        Optional<String> difference = Replay.check(strategy, space, config.settings(), records, scores);
+        if (difference.isPresent()) {
+            out.println("replay differs: " + difference.get());
+            return 1;
+        }
+        out.printf("replay identical: %d trials in the recorded order%n", records.size());
+        return status;
+    }
+
+    private int rescore(PrintWriter out, PlanScorer scorer, List<TrialRecord> records) {
+        Map<String, Double> worst = new TreeMap<>();
+        List<PlanScorer.Scored> fresh = scorer.score(records.stream().map(TrialRecord::plan).toList());
+        for (int i = 0; i < records.size(); i++) {
+            Map<String, Double> stored = records.get(i).evaluation().proxyScores();
+            for (Map.Entry<String, Double> e : fresh.get(i).scores().entrySet()) {
+                Double old = stored.get(e.getKey());
+                if (old == null) {
+                    continue;
+                }
+                double diff = Math.abs(e.getValue() - old) / Math.max(Math.abs(old), 1e-12);
+                worst.merge(e.getKey(), diff, Math::max);
+            }
+        }
+        double max = worst.values().stream().mapToDouble(Double::doubleValue).max().orElse(0);
+        worst.forEach((k, v) -> out.printf("rescore %-9s largest relative difference %.3g%n", k, v));
+        out.printf("rescore: largest relative difference %.3g (tolerance %.3g)%n", max, tolerance);
+        return max <= tolerance ? 0 : 1;
+    }
+}
