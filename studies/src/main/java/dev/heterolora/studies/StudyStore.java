@@ -338,6 +338,126 @@ public final class StudyStore implements AutoCloseable {
                         studyId));
     }
 
+    /**
+     * Records one plan a validation run trained, with the proxy scores given for it, in one transaction.
+     * Recording the same (run, label) again replaces the row and its scores, so an interrupted validation can
+     * resume. The trial, if given, must exist and belong to the run's study (when the run has one).
+     */
+    public synchronized void recordValidation(NewValidation v) {
+        transaction(c -> {
+            Long runStudy = queryOne(c, "SELECT study_id FROM run WHERE id = ?", rs -> nullableLong(rs, "study_id"),
+                    v.runId()).orElseThrow(() -> noRun(v.runId()));
+            if (v.trialId() != null) {
+                Long owner = queryOne(c, "SELECT study_id FROM trial WHERE id = ?", rs -> rs.getLong(1), v.trialId())
+                        .orElseThrow(() -> new StudyStoreException("no trial with id " + v.trialId()));
+                if (runStudy != null && owner.longValue() != runStudy) {
+                    throw new StudyStoreException("trial " + v.trialId() + " belongs to study " + owner
+                            + ", not to study " + runStudy + " of run " + v.runId());
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("MERGE INTO validation (run_id, label, trial_id, plan_json, "
+                    + "params, trained_loss, oracle_accuracy, seconds) KEY (run_id, label) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+                ps.setLong(1, v.runId());
+                ps.setString(2, v.label());
+                ps.setObject(3, v.trialId());
+                ps.setString(4, v.planJson());
+                ps.setLong(5, v.params());
+                setFinite(ps, 6, v.trainedLoss());
+                setFinite(ps, 7, v.oracleAccuracy());
+                ps.setDouble(8, v.seconds());
+                ps.executeUpdate();
+            }
+            update(c, "DELETE FROM validation_score WHERE run_id = ? AND label = ?", v.runId(), v.label());
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO validation_score (run_id, label, proxy, score) VALUES (?, ?, ?, ?)")) {
+                for (Map.Entry<String, Double> score : v.proxyScores().entrySet()) {
+                    ps.setLong(1, v.runId());
+                    ps.setString(2, v.label());
+                    ps.setString(3, score.getKey());
+                    setFinite(ps, 4, score.getValue());
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            update(c, "UPDATE run SET updated_at = CURRENT_TIMESTAMP WHERE id = ?", v.runId());
+            return null;
+        });
+    }
+
+    /**
+     * The plans a validation run trained, in the order they were first recorded (then by label), each with its
+     * trial's proxy scores overlaid with the scores recorded for the validation.
+     */
+    public synchronized List<Validation> validations(long runId) {
+        return call(c -> {
+            record Row(long runId, Long trialId, String label, String planJson, long params, double trainedLoss,
+                       double oracleAccuracy, double seconds, Instant createdAt) {}
+            List<Row> rows = queryList(c, "SELECT run_id, label, trial_id, plan_json, params, trained_loss, "
+                    + "oracle_accuracy, seconds, created_at FROM validation WHERE run_id = ? ORDER BY created_at, label",
+                    rs -> new Row(rs.getLong("run_id"), nullableLong(rs, "trial_id"), rs.getString("label"),
+                            rs.getString("plan_json"), rs.getLong("params"), finiteOrNaN(rs, rs.findColumn("trained_loss")),
+                            finiteOrNaN(rs, rs.findColumn("oracle_accuracy")), rs.getDouble("seconds"),
+                            instant(rs, "created_at")), runId);
+            record Score(String owner, String proxy, double score) {}
+            Map<String, Map<String, Double>> trialScores = new HashMap<>();
+            for (Score s : queryList(c, "SELECT p.trial_id, p.proxy, p.score FROM proxy_score p WHERE p.trial_id IN "
+                    + "(SELECT trial_id FROM validation WHERE run_id = ?)",
+                    rs -> new Score(rs.getString(1), rs.getString(2), finiteOrNaN(rs, 3)), runId)) {
+                trialScores.computeIfAbsent(s.owner(), k -> new TreeMap<>()).put(s.proxy(), s.score());
+            }
+            Map<String, Map<String, Double>> ownScores = new HashMap<>();
+            for (Score s : queryList(c, "SELECT label, proxy, score FROM validation_score WHERE run_id = ?",
+                    rs -> new Score(rs.getString(1), rs.getString(2), finiteOrNaN(rs, 3)), runId)) {
+                ownScores.computeIfAbsent(s.owner(), k -> new TreeMap<>()).put(s.proxy(), s.score());
+            }
+            List<Validation> out = new ArrayList<>();
+            for (Row r : rows) {
+                Map<String, Double> scores = new TreeMap<>(r.trialId() == null ? Map.of()
+                        : trialScores.getOrDefault(String.valueOf(r.trialId()), Map.of()));
+                scores.putAll(ownScores.getOrDefault(r.label(), Map.of()));
+                out.add(new Validation(r.runId(), r.trialId(), r.label(), r.planJson(), r.params(), r.trainedLoss(),
+                        r.oracleAccuracy(), r.seconds(), scores, r.createdAt()));
+            }
+            return out;
+        });
+    }
+
+    /**
+     * Records how well one proxy predicted one target over a validation run's plans; recording the same
+     * (run, proxy, target) again replaces it. Non-finite statistics are stored as NULL.
+     */
+    public synchronized void recordCorrelation(ValidationCorrelation r) {
+        transaction(c -> {
+            if (update(c, "UPDATE run SET updated_at = CURRENT_TIMESTAMP WHERE id = ?", r.runId()) == 0) {
+                throw noRun(r.runId());
+            }
+            try (PreparedStatement ps = c.prepareStatement("MERGE INTO validation_correlation (run_id, proxy, target, "
+                    + "spearman, kendall, spearman_low, spearman_high, kendall_low, kendall_high, regret, n) "
+                    + "KEY (run_id, proxy, target) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                ps.setLong(1, r.runId());
+                ps.setString(2, r.proxy());
+                ps.setString(3, r.target());
+                double[] stats = {r.spearman(), r.kendall(), r.spearmanLow(), r.spearmanHigh(), r.kendallLow(),
+                    r.kendallHigh(), r.regret()};
+                for (int i = 0; i < stats.length; i++) {
+                    setFinite(ps, 4 + i, stats[i]);
+                }
+                ps.setInt(11, r.n());
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    /** The correlations recorded for a validation run, by target, then proxy. */
+    public synchronized List<ValidationCorrelation> correlations(long runId) {
+        return call(c -> queryList(c, "SELECT run_id, proxy, target, spearman, kendall, spearman_low, spearman_high, "
+                + "kendall_low, kendall_high, regret, n FROM validation_correlation WHERE run_id = ? ORDER BY target, proxy",
+                rs -> new ValidationCorrelation(rs.getLong(1), rs.getString(2), rs.getString(3), finiteOrNaN(rs, 4),
+                        finiteOrNaN(rs, 5), finiteOrNaN(rs, 6), finiteOrNaN(rs, 7), finiteOrNaN(rs, 8),
+                        finiteOrNaN(rs, 9), finiteOrNaN(rs, 10), rs.getInt(11)), runId));
+    }
+
     /** Closes the connection; an in-memory database disappears with it, a file database stays. */
     @Override
     public synchronized void close() {

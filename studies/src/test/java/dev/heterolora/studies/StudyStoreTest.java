@@ -33,7 +33,8 @@ class StudyStoreTest {
         QueryResult tables = store.console().execute("SELECT table_name FROM information_schema.tables "
                 + "WHERE table_schema = 'PUBLIC' ORDER BY table_name", false);
         assertThat(tables.rows()).extracting(r -> r.get(0))
-                .containsExactly("METRIC", "PROXY_SCORE", "RUN", "STUDY", "TRIAL", "flyway_schema_history");
+                .containsExactly("METRIC", "PROXY_SCORE", "RUN", "STUDY", "TRIAL", "VALIDATION",
+                        "VALIDATION_CORRELATION", "VALIDATION_SCORE", "flyway_schema_history");
         QueryResult users = store.console().execute("SELECT user_name, is_admin FROM information_schema.users", true);
         assertThat(users.rows()).contains(List.of("HL_READER", false));
     }
@@ -50,7 +51,7 @@ class StudyStoreTest {
             assertThat(second.study(id)).get().extracting(Study::name).isEqualTo("persisted");
             assertThat(second.trials(id)).hasSize(1);
             assertThat(second.console().execute("SELECT \"script\" FROM \"flyway_schema_history\" WHERE \"type\" = 'SQL'", false).rows())
-                    .containsExactly(List.of("V1__studies.sql"));
+                    .containsExactly(List.of("V1__studies.sql"), List.of("V2__validation.sql"));
         }
         assertThat(dir.resolve("home/studies.mv.db")).exists();
     }
