@@ -1,6 +1,7 @@
 package dev.heterolora.cli;
 
 import dev.heterolora.model.HeteroloraException;
+import dev.heterolora.results.ResultsException;
 import dev.heterolora.studies.StudyStoreException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,7 +19,7 @@ import picocli.CommandLine.Command;
                 + "and aligns it with LoRA-based PPO.",
         subcommands = {SearchCommand.class, InspectCommand.class, ScoreCommand.class, GenerateCommand.class,
                 StudiesCommand.class,
-                StudyCommand.class, SqlCommand.class, ReplayCommand.class, BenchCommand.class,
+                StudyCommand.class, SqlCommand.class, ReplayCommand.class, ReportCommand.class, ExportCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
@@ -42,7 +43,8 @@ public final class Main implements Runnable {
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionExceptionHandler((e, line, parsed) -> {
-            if (e instanceof HeteroloraException || e instanceof StudyStoreException) {
+            if (e instanceof HeteroloraException || e instanceof StudyStoreException
+                    || e instanceof ResultsException) {
                 err.println("heterolora: " + e.getMessage());
                 return USER_ERROR;
             }

@@ -86,6 +86,25 @@ class SearchCommandsTest {
     }
 
     @Test
+    void reportAndExportReadAStudy(@TempDir Path tmp) throws IOException {
+        long study = JSON.readTree(search(tmp, "--generations", "3", "--population", "10", "--budget", "4%").out())
+                .get("study").asLong();
+        CliRunner report = CliRunner.run("report", String.valueOf(study), "--db", db(tmp), "--out",
+                tmp.resolve("report").toString());
+        assertThat(report.exitCode()).as(report.err()).isZero();
+        assertThat(Files.readString(tmp.resolve("report/index.html"))).contains("history.png", "allocation-1.png");
+        assertThat(Files.size(tmp.resolve("report/history.png"))).isPositive();
+        CliRunner csv = CliRunner.run("export", String.valueOf(study), "--db", db(tmp), "--out",
+                tmp.resolve("csv").toString());
+        assertThat(csv.exitCode()).as(csv.err()).isZero();
+        long rows = Files.readAllLines(tmp.resolve("csv/trials.csv")).size() - 1;
+        assertThat(rows).isEqualTo(sql(tmp, "SELECT COUNT(*) AS N FROM TRIAL").get(0).get("N").asLong());
+        CliRunner bad = CliRunner.run("export", String.valueOf(study), "--db", db(tmp), "--format", "xml");
+        assertThat(bad.exitCode()).isEqualTo(2);
+        assertThat(CliRunner.run("report", "999", "--db", db(tmp)).exitCode()).isEqualTo(2);
+    }
+
+    @Test
     void aTamperedStudyFailsReplayWithTheFirstDifference(@TempDir Path tmp) throws IOException {
         long study = JSON.readTree(search(tmp, "--generations", "3", "--population", "10", "--budget", "4%").out())
                 .get("study").asLong();
