@@ -9,6 +9,10 @@ import dev.heterolora.model.SiteKind;
 import dev.heterolora.model.TextTokenizer;
 import dev.heterolora.model.TokenRows;
 import dev.heterolora.proxies.ZeroCostProxy;
+import dev.heterolora.trainer.HfTokenCodec;
+import dev.heterolora.trainer.TokenCodec;
+import dev.heterolora.trainer.TrainingData;
+import dev.heterolora.trainer.world.WorldFiles;
 import dev.heterolora.search.AlphaRule;
 import dev.heterolora.search.SearchResult;
 import dev.heterolora.search.SearchSettings;
@@ -45,7 +49,7 @@ final class SearchCommand implements Callable<Integer> {
     StoreOptions store;
 
     @Option(names = "--data", paramLabel = "FILE.jsonl", description = "rows for the proxies (\"text\" or "
-            + "\"input_ids\"); default with the embedded world: its demonstrations")
+            + "\"input_ids\"); without --model: the embedded world's demonstrations")
     Path data;
 
     @Option(names = "--budget", defaultValue = "0.2%", description = "trainable parameters: 0.2%%, 0.002, 150k, "
@@ -191,9 +195,21 @@ final class SearchCommand implements Callable<Integer> {
                     + "--probe-step > 0");
         }
         Budget b = Budget.parse(budget);
-        Path dir = model.modelDir();
-        if (data == null) {
-            throw new HeteroloraException("--data FILE.jsonl is required with --model (rows for the proxies)");
+        Path dir;
+        Path rowsFile;
+        String format;
+        if (model.model == null) {
+            Path world = WorldHome.ensure(store, model.compute(), System.err);
+            dir = WorldHome.policy(world);
+            rowsFile = data != null ? data : WorldHome.data(world, WorldFiles.SFT);
+            format = data != null ? SearchConfig.ROWS : SearchConfig.DEMONSTRATIONS;
+        } else {
+            if (data == null) {
+                throw new HeteroloraException("--data FILE.jsonl is required with --model (rows for the proxies)");
+            }
+            dir = model.model;
+            rowsFile = data;
+            format = SearchConfig.ROWS;
         }
         ModelConfig mc = ModelConfig.read(dir);
         long base = mc.baseParameters();
@@ -210,7 +226,7 @@ final class SearchCommand implements Callable<Integer> {
                 orDefault(samples, d.samples()), orDefault(topkRank, d.topkRank()),
                 topkFraction != null ? topkFraction : d.topkFraction());
         return new SearchConfig(dir.toAbsolutePath().normalize().toString(), ModelFingerprint.of(dir), mc,
-                data.toAbsolutePath().normalize().toString(), budget.trim(), b.limit(base), base, strategy, objective,
+                rowsFile.toAbsolutePath().normalize().toString(), format, budget.trim(), b.limit(base), base, strategy, objective,
                 vote != null && !vote.isEmpty(), proxyBatches, proxyBatchSize, maxLength, probeStep, options, settings);
     }
 
@@ -221,8 +237,16 @@ final class SearchCommand implements Callable<Integer> {
     /** The proxy rows of a configuration, cut to its max length. */
     static List<int[]> rows(SearchConfig c) {
         Path dir = Path.of(c.modelPath());
-        return TokenRows.read(Path.of(c.dataPath()), () -> TextTokenizer.load(dir), c.modelConfig().vocabSize())
-                .stream().map(r -> r.length > c.maxLength() ? Arrays.copyOf(r, c.maxLength()) : r).toList();
+        List<int[]> rows;
+        if (c.dataFormat().equals(SearchConfig.DEMONSTRATIONS)) {
+            try (HfTokenCodec codec = HfTokenCodec.load(dir, c.modelConfig())) {
+                rows = TrainingData.sft(Path.of(c.dataPath()), codec).stream()
+                        .map(e -> TokenCodec.concat(e.prompt(), e.response())).toList();
+            }
+        } else {
+            rows = TokenRows.read(Path.of(c.dataPath()), () -> TextTokenizer.load(dir), c.modelConfig().vocabSize());
+        }
+        return rows.stream().map(r -> r.length > c.maxLength() ? Arrays.copyOf(r, c.maxLength()) : r).toList();
     }
 
     private void report(PrintWriter out, SearchConfig c, long studyId, SearchResult r, double seconds) {

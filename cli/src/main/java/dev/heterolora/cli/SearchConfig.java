@@ -15,16 +15,22 @@ import java.util.List;
  * {@code replay} rebuild the same search without the original command line (the model's architecture is stored
  * too, so a replay needs no model files).
  */
-record SearchConfig(String modelPath, String modelHash, ModelConfig modelConfig, String dataPath, String budgetText,
+record SearchConfig(String modelPath, String modelHash, ModelConfig modelConfig, String dataPath, String dataFormat,
+                    String budgetText,
                     long budgetLimit, long baseParams, String strategy, List<String> proxies, boolean vote,
                     int proxyBatches, int proxyBatchSize, int maxLength, double probeStep, SpaceOptions space,
                     SearchSettings settings) {
+
+    /** JSONL rows with "text" or "input_ids". */
+    static final String ROWS = "rows";
+    /** prompt/response demonstrations (the embedded world's sft.jsonl): rows are prompt + response + EOS. */
+    static final String DEMONSTRATIONS = "demonstrations";
 
     ObjectNode toJson() {
         ObjectNode o = Json.object();
         ObjectNode model = o.putObject("model");
         model.put("path", modelPath).put("hash", modelHash).set("config", modelConfig.toJson());
-        o.put("data", dataPath);
+        o.put("data", dataPath).put("data_format", dataFormat);
         o.put("budget", budgetText).put("budget_limit", budgetLimit).put("base_params", baseParams);
         o.put("strategy", strategy);
         ArrayNode p = o.putArray("proxies");
@@ -44,6 +50,7 @@ record SearchConfig(String modelPath, String modelHash, ModelConfig modelConfig,
             o.get("proxies").forEach(n -> proxies.add(n.asText()));
             return new SearchConfig(model.get("path").asText(), model.get("hash").asText(),
                     ModelConfig.fromJson(model.get("config"), "stored study configuration"), o.get("data").asText(),
+                    o.path("data_format").asText(ROWS),
                     o.get("budget").asText(), o.get("budget_limit").asLong(), o.get("base_params").asLong(),
                     o.get("strategy").asText(), proxies, o.get("vote").asBoolean(), o.get("proxy_batches").asInt(),
                     o.get("proxy_batch_size").asInt(), o.get("max_length").asInt(), o.get("probe_step").asDouble(),

@@ -1,0 +1,227 @@
+package dev.heterolora.trainer;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Parameter;
+import dev.heterolora.model.HeteroloraException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * AdamW (Loshchilov &amp; Hutter) over a fixed list of DJL parameters, as {@code torch.optim.AdamW} computes it:
+ * decoupled weight decay {@code w ← w·(1 − lr·wd)}, then {@code w ← w − lr·m̂/(√v̂ + eps)} with bias-corrected
+ * moments. Moment state is fp32 on the parameters' device; every step is a handful of whole-array ops per
+ * parameter, run outside any gradient collector (PyTorch's grad mode is off there, so in-place updates of
+ * trainable leaves are allowed).
+ *
+ * <p>Weight decay applies to matrices only (rank ≥ 2); gains and biases are not decayed (as HF's Trainer does).
+ * Gradients accumulate across backward passes until {@link #step} (or {@link #zeroGradients}) clears them, so
+ * several micro-batches can be accumulated into one step. Only parameters that are trainable
+ * ({@link Parameter#requiresGradient()}) when a step runs are updated.
+ */
+public final class AdamW implements AutoCloseable {
+
+    /** Hyper-parameters (the learning rate is given to each {@link #step}). */
+    public record Settings(double beta1, double beta2, double eps, double weightDecay) {
+        public Settings {
+            if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {
+                throw new HeteroloraException("AdamW betas must be in [0, 1), got " + beta1 + ", " + beta2);
+            }
+            if (!(eps > 0)) {
+                throw new HeteroloraException("AdamW eps must be positive, got " + eps);
+            }
+            if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
+                throw new HeteroloraException("--weight-decay must be a finite number >= 0, got " + weightDecay);
+            }
+        }
+
+        /** torch's defaults (0.9, 0.999, 1e-8) with the given weight decay. */
+        public static Settings withWeightDecay(double weightDecay) {
+            return new Settings(0.9, 0.999, 1e-8, weightDecay);
+        }
+    }
+
+    private final List<Parameter> parameters;
+    private final Settings settings;
+    private final NDManager state;
+    private final NDArray[] m;
+    private final NDArray[] v;
+    private int steps;
+
+    /**
+     * An optimizer for {@code parameters} (all on one device). Its moment arrays live in a sub-manager of the
+     * first parameter's manager and are freed by {@link #close()} (or with the model).
+     */
+    public AdamW(List<Parameter> parameters, Settings settings) {
+        if (parameters.isEmpty()) {
+            throw new HeteroloraException("nothing to train: the parameter list is empty");
+        }
+        this.parameters = List.copyOf(parameters);
+        this.settings = settings;
+        this.state = parameters.get(0).getArray().getManager().newSubManager();
+        this.m = new NDArray[parameters.size()];
+        this.v = new NDArray[parameters.size()];
+        for (int i = 0; i < m.length; i++) {
+            NDArray w = parameters.get(i).getArray();
+            m[i] = state.zeros(w.getShape(), DataType.FLOAT32, w.getDevice());
+            v[i] = state.zeros(w.getShape(), DataType.FLOAT32, w.getDevice());
+        }
+    }
+
+    public List<Parameter> parameters() {
+        return parameters;
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    /** Number of updates applied so far (the t of the bias correction). */
+    public int stepCount() {
+        return steps;
+    }
+
+    /** Applies one update with learning rate {@code lr} from the accumulated gradients, then zeroes them. */
+    public void step(double lr) {
+        if (!(lr >= 0) || Double.isInfinite(lr)) {
+            throw new HeteroloraException("learning rate must be a finite number >= 0, got " + lr);
+        }
+        steps++;
+        double b1 = settings.beta1();
+        double b2 = settings.beta2();
+        double bc1 = 1 - Math.pow(b1, steps);
+        double sqrtBc2 = Math.sqrt(1 - Math.pow(b2, steps));
+        float stepSize = (float) (lr / bc1);
+        try (NDManager scope = state.newSubManager()) {
+            for (int i = 0; i < m.length; i++) {
+                Parameter p = parameters.get(i);
+                if (!p.requiresGradient()) {
+                    continue;
+                }
+                NDArray w = p.getArray();
+                NDArray g = gradient(p, scope);
+                NDArray g32 = g.toType(DataType.FLOAT32, false);
+                m[i].muli((float) b1).addi(g32.mul((float) (1 - b1)));
+                v[i].muli((float) b2).addi(g32.square().muli((float) (1 - b2)));
+                if (settings.weightDecay() > 0 && w.getShape().dimension() >= 2) {
+                    w.muli((float) (1 - lr * settings.weightDecay()));
+                }
+                NDArray denom = scoped(v[i].sqrt(), scope).divi((float) sqrtBc2).addi((float) settings.eps());
+                NDArray update = scoped(m[i].div(denom), scope).muli(stepSize);
+                w.subi(update.toType(w.getDataType(), false));
+                clear(g);
+            }
+        }
+    }
+
+    /** Clears the accumulated gradients of this optimizer's parameters. */
+    public void zeroGradients() {
+        zeroGradients(parameters);
+    }
+
+    /** Clears the accumulated gradients of {@code parameters} (those that are trainable). */
+    public static void zeroGradients(List<Parameter> parameters) {
+        if (parameters.isEmpty()) {
+            return;
+        }
+        try (NDManager scope = parameters.get(0).getArray().getManager().newSubManager()) {
+            for (Parameter p : parameters) {
+                if (p.requiresGradient()) {
+                    clear(gradient(p, scope));
+                }
+            }
+        }
+    }
+
+    /**
+     * The global L2 norm of the gradients of {@code parameters} (trainable ones), one reduction per parameter and
+     * one transfer to the host.
+     */
+    public static double gradientNorm(List<Parameter> parameters) {
+        if (parameters.isEmpty()) {
+            return 0;
+        }
+        try (NDManager scope = parameters.get(0).getArray().getManager().newSubManager()) {
+            return globalNorm(parameters, scope, new ArrayList<>());
+        }
+    }
+
+    /**
+     * Scales all gradients by {@code maxNorm / norm} when their global L2 norm exceeds {@code maxNorm} (as
+     * {@code torch.nn.utils.clip_grad_norm_}); returns the norm before clipping. A non-finite norm is returned as
+     * is and nothing is scaled (the caller decides; see {@link #requireFinite}).
+     */
+    public static double clipGlobalNorm(List<Parameter> parameters, double maxNorm) {
+        if (!(maxNorm > 0)) {
+            throw new HeteroloraException("gradient clipping norm must be positive, got " + maxNorm);
+        }
+        if (parameters.isEmpty()) {
+            return 0;
+        }
+        try (NDManager scope = parameters.get(0).getArray().getManager().newSubManager()) {
+            List<NDArray> grads = new ArrayList<>();
+            double norm = globalNorm(parameters, scope, grads);
+            if (Double.isFinite(norm) && norm > maxNorm) {
+                float factor = (float) (maxNorm / (norm + 1e-6));
+                for (NDArray g : grads) {
+                    g.muli(factor);
+                }
+            }
+            return norm;
+        }
+    }
+
+    private static double globalNorm(List<Parameter> parameters, NDManager scope, List<NDArray> grads) {
+        NDList squares = new NDList();
+        for (Parameter p : parameters) {
+            if (p.requiresGradient()) {
+                NDArray g = gradient(p, scope);
+                grads.add(g);
+                squares.add(g.toType(DataType.FLOAT32, false).square().sum());
+            }
+        }
+        if (squares.isEmpty()) {
+            return 0;
+        }
+        NDArray total = squares.size() == 1 ? squares.get(0) : NDArrays.stack(squares).sum();
+        return Math.sqrt(total.toType(DataType.FLOAT64, false).getDouble());
+    }
+
+    /**
+     * Throws the one-line "non-finite {what} at step N" error when {@code value} is NaN or infinite; returns it
+     * otherwise.
+     */
+    public static double requireFinite(double value, String what, int step) {
+        if (!Double.isFinite(value)) {
+            throw new HeteroloraException("non-finite " + what + " at step " + step + " (" + value
+                    + "); lower the learning rate or check the data");
+        }
+        return value;
+    }
+
+    /** The gradient of {@code p} as an array owned by {@code scope} (the wrapper, not the storage). */
+    private static NDArray gradient(Parameter p, NDManager scope) {
+        NDArray g = p.getArray().getGradient();
+        g.attach(scope);
+        return g;
+    }
+
+    /** Sets a gradient to zero in place (an assignment, so a NaN does not survive as 0·NaN would). */
+    private static void clear(NDArray g) {
+        g.set(new NDIndex("..."), 0f);
+    }
+
+    private static NDArray scoped(NDArray x, NDManager scope) {
+        x.attach(scope);
+        return x;
+    }
+
+    @Override
+    public void close() {
+        state.close();
+    }
+}

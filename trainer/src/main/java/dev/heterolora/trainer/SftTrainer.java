@@ -1,0 +1,198 @@
+package dev.heterolora.trainer;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import dev.heterolora.model.CausalLM;
+import dev.heterolora.model.HeteroloraException;
+import dev.heterolora.model.HfCheckpoint;
+import dev.heterolora.model.LanguageModelLoss;
+import dev.heterolora.model.PeftAdapters;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Supervised fine-tuning on prompt/response pairs: each sequence is {@code [BOS] + prompt + response + EOS}, and
+ * the loss is the token-weighted mean cross-entropy over the response tokens (EOS included) of the batch — the
+ * prompt is context only. Trains the adapters of a plan (base frozen) or every weight ({@link Tuning}), with
+ * AdamW, warm-up + cosine schedule and global-norm clipping; batch order comes from the seed.
+ */
+public final class SftTrainer {
+
+    /**
+     * What a run did.
+     *
+     * @param losses the training loss of every optimizer step
+     * @param gradNorms the gradient norm before clipping of every step
+     * @param skipped examples dropped because their prompt alone filled {@code maxLength}
+     */
+    public record Result(float[] losses, double[] gradNorms, long trainedTokens, int skipped, double seconds) {
+        /** Mean loss of the last {@code n} steps (all when fewer). */
+        public double meanOfLast(int n) {
+            int from = Math.max(0, losses.length - n);
+            double s = 0;
+            for (int i = from; i < losses.length; i++) {
+                s += losses[i];
+            }
+            return losses.length == from ? Double.NaN : s / (losses.length - from);
+        }
+    }
+
+    /**
+     * One padded batch.
+     *
+     * @param ids token ids [batch, t] (int64, right-padded)
+     * @param attentionMask 1 for real tokens [batch, t]
+     * @param targetMask 1 for tokens that are trained on as targets (response and EOS) [batch, t]
+     * @param targets number of target tokens
+     */
+    public record Batch(NDArray ids, NDArray attentionMask, NDArray targetMask, int targets) {}
+
+    private final CausalLM model;
+    private final Tuning tuning;
+    private final TrainSettings settings;
+    private final List<Parameter> parameters;
+
+    /** Prepares {@code model} for {@code tuning} (adapters put, or base weights unfrozen). */
+    public SftTrainer(CausalLM model, Tuning tuning, TrainSettings settings) {
+        this.model = model;
+        this.tuning = tuning;
+        this.settings = settings;
+        this.parameters = tuning.prepare(model, settings.seed());
+    }
+
+    public List<Parameter> parameters() {
+        return parameters;
+    }
+
+    /** Trains on {@code examples}; returns per-step losses. The model is updated in place. */
+    public Result train(List<SftExample> examples) {
+        List<SftExample> usable = new ArrayList<>();
+        for (SftExample e : examples) {
+            if (e.prompt().length < settings.maxLength()) {
+                usable.add(e);
+            }
+        }
+        if (usable.isEmpty()) {
+            throw new HeteroloraException("no example fits in --max-length " + settings.maxLength()
+                    + " (every prompt is at least that long)");
+        }
+        int total = settings.totalSteps(usable.size());
+        float[] losses = new float[total];
+        double[] norms = new double[total];
+        long tokens = 0;
+        long t0 = System.nanoTime();
+        Engine.getInstance().setRandomSeed((int) settings.seed());
+        BatchOrder order = new BatchOrder(usable.size(), settings.batchSize(), settings.seed());
+        try (AdamW opt = new AdamW(parameters, AdamW.Settings.withWeightDecay(settings.weightDecay()));
+             Progress bar = Progress.start(tuning.isLora() ? "SFT (LoRA)" : "SFT (full)", total, settings.progress())) {
+            for (int step = 0; step < total; step++) {
+                List<SftExample> rows = order.next().stream().map(usable::get).toList();
+                try (NDManager scope = model.manager().newSubManager()) {
+                    Batch b = batch(scope, rows, settings.maxLength());
+                    float loss;
+                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                        NDArray l = loss(b, true);
+                        gc.backward(l);
+                        loss = l.getFloat();
+                    }
+                    AdamW.requireFinite(loss, "loss", step + 1);
+                    double norm = AdamW.requireFinite(AdamW.clipGlobalNorm(parameters, settings.maxGradNorm()),
+                            "gradient norm", step + 1);
+                    opt.step(settings.learningRateAt(step, total));
+                    losses[step] = loss;
+                    norms[step] = norm;
+                    tokens += b.targets();
+                }
+                bar.step(String.format(Locale.ROOT, "loss %.4f", losses[step]));
+            }
+        } finally {
+            AdamW.zeroGradients(parameters);
+        }
+        return new Result(losses, norms, tokens, examples.size() - usable.size(), (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** The scalar training loss of a batch (token-weighted mean NLL over target tokens). */
+    public NDArray loss(Batch b, boolean training) {
+        NDArray logits = model.logits(model.hidden(b.ids(), b.attentionMask(), null, training));
+        return LanguageModelLoss.of(logits, b.ids(), b.targetMask()).mean();
+    }
+
+    /** Token-weighted mean response loss of {@code examples} under the current weights (no gradients). */
+    public static double evaluate(CausalLM model, List<SftExample> examples, int batchSize, int maxLength) {
+        double sum = 0;
+        long count = 0;
+        for (int start = 0; start < examples.size(); start += batchSize) {
+            List<SftExample> rows = examples.subList(start, Math.min(examples.size(), start + batchSize)).stream()
+                    .filter(e -> e.prompt().length < maxLength).toList();
+            if (rows.isEmpty()) {
+                continue;
+            }
+            try (NDManager scope = model.manager().newSubManager()) {
+                Batch b = batch(scope, rows, maxLength);
+                NDArray logits = model.logits(b.ids(), b.attentionMask());
+                LanguageModelLoss.TokenLosses tl = LanguageModelLoss.of(logits, b.ids(), b.targetMask());
+                sum += tl.nll().mul(tl.mask()).sum().getFloat();
+                count += b.targets();
+            }
+        }
+        return count == 0 ? Double.NaN : sum / count;
+    }
+
+    /**
+     * Pads {@code rows} into one batch: each row is prompt + response cut to {@code maxLength} (the response end
+     * is dropped first), padded on the right with id 0.
+     */
+    public static Batch batch(NDManager manager, List<SftExample> rows, int maxLength) {
+        int width = 0;
+        for (SftExample e : rows) {
+            width = Math.max(width, Math.min(maxLength, e.length()));
+        }
+        long[] ids = new long[rows.size() * width];
+        long[] attention = new long[ids.length];
+        long[] target = new long[ids.length];
+        int targets = 0;
+        for (int r = 0; r < rows.size(); r++) {
+            SftExample e = rows.get(r);
+            int n = Math.min(maxLength, e.length());
+            int base = r * width;
+            for (int i = 0; i < n; i++) {
+                boolean response = i >= e.prompt().length;
+                ids[base + i] = response ? e.response()[i - e.prompt().length] : e.prompt()[i];
+                attention[base + i] = 1;
+                if (response) {
+                    target[base + i] = 1;
+                    targets++;
+                }
+            }
+        }
+        Shape shape = new Shape(rows.size(), width);
+        return new Batch(manager.create(ids, shape), manager.create(attention, shape), manager.create(target, shape),
+                targets);
+    }
+
+    /**
+     * Writes the trained model to {@code out} in HF layout, atomically: full fine-tuning writes config.json +
+     * model.safetensors; LoRA writes the adapters in PEFT layout ({@code adapter_config.json} +
+     * {@code adapter_model.safetensors}, shortcuts in a file of their own) pointing at {@code baseModelPath}.
+     * The tokenizer files of {@code tokenizerDir} (may be null) are copied beside.
+     */
+    public static void save(CausalLM model, Tuning tuning, Path out, Path tokenizerDir, String baseModelPath,
+                            boolean replace) {
+        OutputDirectory.write(out, replace, dir -> {
+            if (tuning.isLora()) {
+                PeftAdapters.export(model, dir, baseModelPath);
+            } else {
+                HfCheckpoint.save(model, dir);
+            }
+            if (tokenizerDir != null) {
+                OutputDirectory.copyIfPresent(tokenizerDir, dir, OutputDirectory.TOKENIZER_FILES);
+            }
+        });
+    }
+}

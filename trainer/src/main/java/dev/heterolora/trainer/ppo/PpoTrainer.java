@@ -1,0 +1,264 @@
+package dev.heterolora.trainer.ppo;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import dev.heterolora.model.CausalLM;
+import dev.heterolora.model.HeteroloraException;
+import dev.heterolora.trainer.AdamW;
+import dev.heterolora.trainer.RewardModel;
+import dev.heterolora.trainer.Sampler;
+import dev.heterolora.trainer.ScalarHead;
+import dev.heterolora.trainer.TokenCodec;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * LoRA-PPO: rollouts at temperature 1 from the policy, per-token reward −β·d_t plus the reward model's score on the
+ * last response token, masked reward whitening, GAE, masked advantage whitening, clipped policy and value losses,
+ * AdamW with global-norm clipping. Only the given trainable parameters (the plan's adapters, or every weight for
+ * full fine-tuning) and a per-token value head on the policy's hidden states are updated.
+ *
+ * <p>The reference is the policy's own weights with adapters switched off (no copy), unless a separate frozen
+ * reference model is given (full fine-tuning).
+ */
+public final class PpoTrainer implements AutoCloseable {
+    /** Receives every step's metrics as they are produced (the study database in the CLI). */
+    @FunctionalInterface
+    public interface MetricsSink {
+        void accept(int step, Map<String, Double> metrics);
+    }
+
+    private final CausalLM policy;
+    private final CausalLM reference;
+    private final RewardModel reward;
+    private final TokenCodec codec;
+    private final PpoSettings settings;
+    private final ScalarHead valueHead;
+    private final List<Parameter> trainable;
+    private final AdamW optimizer;
+    private final KlController kl;
+    private int negativeKlSteps;
+
+    /**
+     * @param trainable the policy parameters to train (from {@code Tuning.prepare})
+     * @param reference null to use the policy with adapters off
+     */
+    public PpoTrainer(CausalLM policy, CausalLM reference, RewardModel reward, TokenCodec codec,
+                      List<Parameter> trainable, PpoSettings settings) {
+        if (reference == null && policy.adapters().isEmpty()) {
+            throw new HeteroloraException("the policy has no adapters, so it needs a separate frozen reference model");
+        }
+        this.policy = policy;
+        this.reference = reference;
+        this.reward = reward;
+        this.codec = codec;
+        this.settings = settings;
+        this.valueHead = ScalarHead.create(policy.manager(), policy.config().hiddenSize(), 0.0, settings.seed());
+        this.valueHead.weight().freeze(false);
+        this.trainable = new ArrayList<>(trainable);
+        this.trainable.add(valueHead.weight());
+        this.optimizer = new AdamW(this.trainable, AdamW.Settings.withWeightDecay(0.0));
+        this.kl = settings.klController();
+    }
+
+    /** The current KL coefficient. */
+    public double beta() {
+        return kl.beta();
+    }
+
+    /** Runs {@code settings.steps()} PPO steps over the prompts (cycled in seeded order). */
+    public void train(List<String> prompts, MetricsSink sink) {
+        List<String> order = new ArrayList<>(prompts);
+        Collections.shuffle(order, new Random(settings.seed()));
+        int at = 0;
+        for (int step = 0; step < settings.steps(); step++) {
+            List<String> batch = new ArrayList<>();
+            for (int i = 0; i < settings.rolloutBatch(); i++) {
+                batch.add(order.get(at++ % order.size()));
+            }
+            sink.accept(step, step(step, batch));
+        }
+    }
+
+    /** One rollout batch and its PPO epochs; returns the step's metrics. */
+    public Map<String, Double> step(int step, List<String> prompts) {
+        long start = System.nanoTime();
+        List<Sampler.Sample> samples = Sampler.sample(policy, codec, prompts, settings.maxNewTokens(),
+                settings.temperature(), settings.seed() * 1_000_003L + step, prompts.size());
+        Rollout r = Rollout.of(prompts, samples, codec);
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        try (NDManager scope = policy.manager().newSubManager()) {
+            Rollout.Arrays a = r.arrays(scope);
+            NDArray mask = a.responseMask();
+            // old log-probs, values and the reference's log-probs, no gradient
+            NDArray hidden = policy.hidden(a.ids(), a.attention(), null, false);
+            NDArray logAll = shiftedLogProbs(policy, hidden);
+            NDArray oldLogp = gather(logAll, a.targets());
+            NDArray oldValues = values(hidden).mul(mask);
+            NDArray refLogAll = referenceLogProbs(a);
+            NDArray refLogp = gather(refLogAll, a.targets());
+            NDArray divergence = (settings.regulariser().needsFullDistributions()
+                    ? settings.regulariser().exact(logAll, refLogAll)
+                    : settings.regulariser().perToken(oldLogp, refLogp)).mul(mask);
+            NDArray scores = reward.rewards(a.ids(), a.attention(), false);
+            float[] score = scores.toFloatArray();
+            for (int i = 0; i < score.length; i++) {
+                if (!samples.get(i).ended()) {
+                    score[i] += (float) settings.missingEosPenalty();
+                }
+            }
+            NDArray scoreAtEnd = a.lastResponse().mul(scope.create(score, new Shape(score.length, 1)));
+            NDArray rewards = divergence.mul((float) -kl.beta()).add(scoreAtEnd).mul(mask);
+            rewards = PpoMath.whiten(rewards, mask, false);
+            NDArray[] gae = PpoMath.gae(rewards, oldValues, mask, settings.gamma(), settings.lambda());
+            NDArray advantages = PpoMath.whiten(gae[0], mask, true);
+            NDArray returns = gae[1];
+            NDArray k1 = oldLogp.sub(refLogp).mul(mask);
+            double seqKl = k1.sum(new int[] {1}).mean().getFloat();
+            double entropy = PpoMath.maskedMean(logAll.exp().mul(logAll).sum(new int[] {2}).neg(), mask).getFloat();
+            checkFinite(step, "reward", scores.mean().getFloat());
+            metrics.put("reward_mean", mean(score));
+            metrics.put("reward_std", std(score));
+            metrics.put("kl", seqKl);
+            for (Regulariser d : List.of(Regulariser.K2, Regulariser.K3, Regulariser.JS)) {
+                metrics.put(d.id().replace('-', '_'), d.perToken(oldLogp, refLogp).mul(mask).sum(new int[] {1})
+                        .mean().getFloat() * 1.0);
+            }
+            metrics.put("penalty", divergence.sum(new int[] {1}).mean().getFloat() * 1.0);
+            metrics.put("entropy", entropy);
+            metrics.put("response_length", r.meanResponseLength());
+            metrics.put("beta", kl.beta());
+            optimise(step, a, oldLogp, oldValues, advantages, returns, metrics);
+            kl.update(seqKl, prompts.size());
+            if (seqKl < 0) {
+                negativeKlSteps++;
+                if (negativeKlSteps == 3) {
+                    System.err.println("warning: the k1 KL estimate has been negative for 3 steps in a row "
+                            + "(a known precursor of PPO failure)");
+                }
+            } else {
+                negativeKlSteps = 0;
+            }
+        }
+        metrics.put("seconds", (System.nanoTime() - start) / 1e9);
+        return metrics;
+    }
+
+    private void optimise(int step, Rollout.Arrays a, NDArray oldLogp, NDArray oldValues, NDArray advantages,
+                          NDArray returns, Map<String, Double> metrics) {
+        long rows = a.ids().getShape().get(0);
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < rows; i++) {
+            order.add(i);
+        }
+        Random rng = new Random(settings.seed() * 31 + step);
+        double policyLoss = 0;
+        double valueLoss = 0;
+        double clipFraction = 0;
+        double approxKl = 0;
+        double gradNorm = 0;
+        int updates = 0;
+        for (int epoch = 0; epoch < settings.epochs(); epoch++) {
+            Collections.shuffle(order, rng);
+            for (int startRow = 0; startRow < rows; startRow += settings.miniBatch()) {
+                List<Integer> pick = order.subList(startRow, (int) Math.min(rows, startRow + settings.miniBatch()));
+                try (NDManager mb = policy.manager().newSubManager()) {
+                    NDArray idx = mb.create(pick.stream().mapToLong(Integer::longValue).toArray());
+                    NDArray ids = a.ids().get(idx);
+                    NDArray att = a.attention().get(idx);
+                    NDArray targets = a.targets().get(idx);
+                    NDArray mask = a.responseMask().get(idx);
+                    PpoMath.PolicyLoss pl;
+                    NDArray vl;
+                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                        NDArray hidden = policy.hidden(ids, att, null, true);
+                        NDArray logp = gather(shiftedLogProbs(policy, hidden), targets);
+                        NDArray v = values(hidden);
+                        pl = PpoMath.policyLoss(logp, oldLogp.get(idx), advantages.get(idx), mask, settings.clip());
+                        vl = PpoMath.valueLoss(v, oldValues.get(idx), returns.get(idx), mask, settings.valueClip());
+                        NDArray loss = pl.loss().add(vl.mul((float) settings.vfCoef()));
+                        checkFinite(step, "loss", loss.getFloat());
+                        gc.backward(loss);
+                    }
+                    gradNorm += AdamW.clipGlobalNorm(trainable, settings.maxGradNorm());
+                    optimizer.step(settings.learningRate());
+                    policyLoss += pl.loss().getFloat();
+                    valueLoss += vl.getFloat();
+                    clipFraction += pl.clipFraction().getFloat();
+                    approxKl += pl.approxKl().getFloat();
+                    updates++;
+                }
+            }
+        }
+        metrics.put("policy_loss", policyLoss / updates);
+        metrics.put("value_loss", valueLoss / updates);
+        metrics.put("clip_fraction", clipFraction / updates);
+        metrics.put("approx_kl", approxKl / updates);
+        metrics.put("grad_norm", gradNorm / updates);
+    }
+
+    private static void checkFinite(int step, String what, double v) {
+        if (!Double.isFinite(v)) {
+            throw new HeteroloraException("non-finite " + what + " at PPO step " + step + "; the run stops here");
+        }
+    }
+
+    /** log-softmax of the logits that predict each next token: [batch, t-1, vocab]. */
+    private static NDArray shiftedLogProbs(CausalLM model, NDArray hidden) {
+        return model.logits(hidden.get(new NDIndex(":, :-1, :"))).toType(DataType.FLOAT32, false).logSoftmax(2);
+    }
+
+    private static NDArray gather(NDArray logAll, NDArray targets) {
+        return logAll.gather(targets.expandDims(2), 2).squeeze(2);
+    }
+
+    /** Value estimates [batch, t-1] at the positions that predict each next token. */
+    private NDArray values(NDArray hidden) {
+        return valueHead.apply(hidden.get(new NDIndex(":, :-1, :")));
+    }
+
+    private NDArray referenceLogProbs(Rollout.Arrays a) {
+        if (reference != null) {
+            return shiftedLogProbs(reference, reference.hidden(a.ids(), a.attention(), null, false));
+        }
+        policy.setAdaptersEnabled(false);
+        try {
+            return shiftedLogProbs(policy, policy.hidden(a.ids(), a.attention(), null, false));
+        } finally {
+            policy.setAdaptersEnabled(true);
+        }
+    }
+
+    private static double mean(float[] v) {
+        double s = 0;
+        for (float x : v) {
+            s += x;
+        }
+        return s / v.length;
+    }
+
+    private static double std(float[] v) {
+        double m = mean(v);
+        double s = 0;
+        for (float x : v) {
+            s += (x - m) * (x - m);
+        }
+        return Math.sqrt(s / v.length);
+    }
+
+    @Override
+    public void close() {
+        optimizer.close();
+        valueHead.close();
+    }
+}
