@@ -71,6 +71,20 @@ public final class PpoTrainer implements AutoCloseable {
         this.kl = settings.klController();
     }
 
+    /** Writes the value head (the adapters are the policy's, exported by the caller) to {@code file}. */
+    public void saveValueHead(java.nio.file.Path file) {
+        valueHead.save(file);
+    }
+
+    /** Restores a value head written by {@link #saveValueHead} (resuming a run). */
+    public void loadValueHead(java.nio.file.Path file) {
+        try (ScalarHead saved = ScalarHead.load(file, policy.manager(), policy.config().hiddenSize())) {
+            valueHead.weight().freeze(true);
+            valueHead.weight().getArray().set(new NDIndex("..."), saved.weight().getArray());
+            valueHead.weight().freeze(false);
+        }
+    }
+
     /** The current KL coefficient. */
     public double beta() {
         return kl.beta();
@@ -95,8 +109,11 @@ public final class PpoTrainer implements AutoCloseable {
         long start = System.nanoTime();
         List<Sampler.Sample> samples = Sampler.sample(policy, codec, prompts, settings.maxNewTokens(),
                 settings.temperature(), settings.seed() * 1_000_003L + step, prompts.size());
+        double rolloutSeconds = (System.nanoTime() - start) / 1e9;
         Rollout r = Rollout.of(prompts, samples, codec);
         Map<String, Double> metrics = new LinkedHashMap<>();
+        metrics.put("rollout_seconds", rolloutSeconds);
+        metrics.put("generated_tokens", (double) samples.stream().mapToInt(x -> x.tokens().length).sum());
         try (NDManager scope = policy.manager().newSubManager()) {
             Rollout.Arrays a = r.arrays(scope);
             NDArray mask = a.responseMask();

@@ -1,0 +1,147 @@
+package dev.heterolora.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.heterolora.model.CausalLM;
+import dev.heterolora.model.ComputeSettings;
+import dev.heterolora.model.HeteroloraException;
+import dev.heterolora.model.HfCheckpoint;
+import dev.heterolora.model.PeftAdapters;
+import dev.heterolora.studies.StudyStore;
+import dev.heterolora.trainer.RewardModel;
+import dev.heterolora.trainer.TokenCodec;
+import dev.heterolora.trainer.Tuning;
+import dev.heterolora.trainer.ppo.PpoSettings;
+import dev.heterolora.trainer.ppo.PpoTrainer;
+import dev.heterolora.trainer.ppo.RlhfEvaluation;
+import dev.heterolora.trainer.world.Task;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+/**
+ * One LoRA-PPO (or full fine-tuning PPO) run as the CLI runs it: the policy, its reference (adapters off, or a frozen
+ * copy for full fine-tuning), the frozen reward model, metrics for every step written to the database as the run
+ * goes, periodic checkpoints, held-out evaluation, and the final adapters in PEFT layout.
+ */
+final class RlhfJob {
+    private RlhfJob() {}
+
+    /** What a run trains on and is judged by. */
+    record Inputs(Path policyDir, Path rewardDir, List<String> prompts, List<Task> evalTasks, TokenCodec codec) {}
+
+    /** How the run went. */
+    record Outcome(long runId, RlhfEvaluation before, RlhfEvaluation after, double seconds, double peakRssMb,
+                   double rolloutTokensPerSecond, double trainStepSeconds, Path outputDir) {}
+
+    /** Run options beyond PPO's own settings. */
+    record Options(int evalEvery, int checkpointEvery, int evalPrompts, double evalTemperature, boolean progress) {}
+
+    static Outcome run(StudyStore db, Long studyId, Long trialId, Inputs in, Tuning tuning, PpoSettings s,
+                       ComputeSettings compute, Path outDir, Options o, ObjectNode config, PrintStream log) {
+        config.put("output", outDir.toString());
+        long runId = db.createRun(studyId, trialId, "ppo", config.toString(), outDir.toString());
+        long start = System.nanoTime();
+        boolean full = !tuning.isLora();
+        List<Task> eval = in.evalTasks().subList(0, Math.min(o.evalPrompts(), in.evalTasks().size()));
+        Path checkpoint = outDir.resolve("checkpoint");
+        try (CausalLM policy = HfCheckpoint.load(in.policyDir(), compute);
+             CausalLM reference = full ? HfCheckpoint.load(in.policyDir(), compute) : null;
+             RewardModel reward = RewardModel.load(in.rewardDir(), compute)) {
+            var trainable = tuning.prepare(policy, s.seed());
+            RlhfEvaluation before = eval.isEmpty() ? null : evaluate(policy, reference, reward, in, eval, o, s);
+            double[] rolloutSeconds = {0};
+            double[] tokens = {0};
+            double[] stepSeconds = {0};
+            RlhfEvaluation[] last = {before};
+            try (PpoTrainer trainer = new PpoTrainer(policy, reference, reward, in.codec(), trainable, s);
+                 ProgressBar bar = o.progress() ? new ProgressBarBuilder().setTaskName("ppo").setInitialMax(s.steps())
+                         .setStyle(ProgressBarStyle.ASCII).continuousUpdate().build() : null) {
+                trainer.train(in.prompts(), (step, metrics) -> {
+                    Map<String, Double> m = new LinkedHashMap<>(metrics);
+                    rolloutSeconds[0] += metrics.get("rollout_seconds");
+                    tokens[0] += metrics.get("generated_tokens");
+                    stepSeconds[0] += metrics.get("seconds") - metrics.get("rollout_seconds");
+                    boolean lastStep = step == s.steps() - 1;
+                    if (!eval.isEmpty() && (lastStep || (o.evalEvery() > 0 && (step + 1) % o.evalEvery() == 0))) {
+                        last[0] = evaluate(policy, reference, reward, in, eval, o, s);
+                        m.put("win_rate", last[0].winRate());
+                        m.put("eval_reward", last[0].meanReward());
+                        m.put("factuality", last[0].factuality());
+                        m.put("accuracy", last[0].accuracy());
+                        m.put("eval_kl", last[0].klToReference());
+                    }
+                    db.recordMetrics(runId, step, m);
+                    if (o.checkpointEvery() > 0 && ((step + 1) % o.checkpointEvery() == 0 || lastStep)) {
+                        save(policy, trainer, tuning, in, checkpoint, step);
+                    }
+                    if (bar != null) {
+                        bar.step();
+                        bar.setExtraMessage(String.format("reward %.3f, KL %.3f%s", metrics.get("reward_mean"),
+                                metrics.get("kl"), last[0] == null ? "" : String.format(", win %.2f",
+                                        last[0].winRate())));
+                    }
+                });
+                save(policy, trainer, tuning, in, outDir.resolve("final"), s.steps() - 1);
+            }
+            db.finishRun(runId, "finished", null);
+            return new Outcome(runId, before, last[0], (System.nanoTime() - start) / 1e9, peakRssMb(),
+                    tokens[0] / Math.max(rolloutSeconds[0], 1e-9), stepSeconds[0] / s.steps(), outDir);
+        } catch (RuntimeException e) {
+            db.finishRun(runId, "failed", e.getMessage() + (Files.exists(checkpoint) ? " (last good checkpoint: "
+                    + checkpoint + ")" : ""));
+            throw e;
+        }
+    }
+
+    private static RlhfEvaluation evaluate(CausalLM policy, CausalLM reference, RewardModel reward, Inputs in,
+                                           List<Task> eval, Options o, PpoSettings s) {
+        return RlhfEvaluation.run(policy, reference, reward, in.codec(), eval, o.evalTemperature(), s.seed() + 17,
+                s.maxNewTokens(), 128);
+    }
+
+    /** Adapters in PEFT layout (or the full model), the value head, and the step, into {@code dir}. */
+    private static void save(CausalLM policy, PpoTrainer trainer, Tuning tuning, Inputs in, Path dir, int step) {
+        try {
+            Path tmp = Files.createTempDirectory(dir.getParent() == null ? Path.of(".") : createParent(dir),
+                    ".checkpoint");
+            if (tuning.isLora()) {
+                PeftAdapters.export(policy, tmp, in.policyDir().toString());
+            } else {
+                HfCheckpoint.save(policy, tmp);
+            }
+            trainer.saveValueHead(tmp.resolve("value_head.safetensors"));
+            Files.writeString(tmp.resolve("step.txt"), Integer.toString(step));
+            if (Files.exists(dir)) {
+                dev.heterolora.trainer.OutputDirectory.deleteTree(dir);
+            }
+            Files.move(tmp, dir);
+        } catch (IOException e) {
+            throw new HeteroloraException("cannot write checkpoint " + dir + ": " + e.getMessage());
+        }
+    }
+
+    private static Path createParent(Path dir) throws IOException {
+        return Files.createDirectories(dir.getParent());
+    }
+
+    /** Peak resident memory of this process (Linux), in MiB; NaN elsewhere. */
+    static double peakRssMb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("\\D+", "")) / 1024.0;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return Double.NaN;
+        }
+        return Double.NaN;
+    }
+}

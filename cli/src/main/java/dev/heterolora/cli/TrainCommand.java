@@ -1,0 +1,170 @@
+package dev.heterolora.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.heterolora.model.AdapterPlan;
+import dev.heterolora.model.HeteroloraException;
+import dev.heterolora.model.ModelConfig;
+import dev.heterolora.studies.Study;
+import dev.heterolora.studies.StudyStore;
+import dev.heterolora.studies.Trial;
+import dev.heterolora.trainer.HfTokenCodec;
+import dev.heterolora.trainer.Tuning;
+import dev.heterolora.trainer.ppo.PpoSettings;
+import dev.heterolora.trainer.world.Demonstration;
+import dev.heterolora.trainer.world.Task;
+import dev.heterolora.trainer.world.WorldFiles;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code heterolora train}: aligns the policy with PPO, training only the adapters of a chosen plan (the best of a
+ * study, a plan file, or a uniform LoRA baseline), or every weight with {@code --full-finetune}.
+ */
+@Command(name = "train", description = "LoRA-PPO: align the policy, training only the adapters of a plan (--best from "
+        + "a study, --plan FILE, --uniform-rank R) or all weights (--full-finetune).")
+final class TrainCommand implements Callable<Integer> {
+    @Mixin
+    StoreOptions store;
+
+    @Mixin
+    ModelOptions model;
+
+    @Mixin
+    PpoOptions ppo;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Which which;
+
+    /** Where the trainable part comes from. */
+    static final class Which {
+        @Option(names = "--best", description = "the best plan of the latest (or --study) study")
+        boolean best;
+
+        @Option(names = "--plan", paramLabel = "PLAN.json", description = "a plan file")
+        Path plan;
+
+        @Option(names = "--uniform-rank", paramLabel = "R", description = "plain LoRA: rank R on every projection")
+        Integer uniformRank;
+
+        @Option(names = "--full-finetune", description = "train every weight (reference = a frozen copy)")
+        boolean full;
+    }
+
+    @Option(names = "--study", paramLabel = "ID", description = "study for --best (default: the latest)")
+    Long study;
+
+    @Option(names = "--reward", paramLabel = "DIR", description = "reward model folder (default: the world's)")
+    Path rewardDir;
+
+    @Option(names = "--prompts", paramLabel = "FILE.jsonl", description = "training prompts ({\"prompt\": …}; "
+            + "default: the world's)")
+    Path prompts;
+
+    @Option(names = "--eval-every", defaultValue = "10", description = "evaluate every N steps (default: "
+            + "${DEFAULT-VALUE})")
+    int evalEvery;
+
+    @Option(names = "--eval-prompts", defaultValue = "200", description = "held-out prompts per evaluation "
+            + "(default: ${DEFAULT-VALUE})")
+    int evalPrompts;
+
+    @Option(names = "--checkpoint-every", defaultValue = "10", description = "checkpoint every N steps (default: "
+            + "${DEFAULT-VALUE})")
+    int checkpointEvery;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "output folder (default: <home>/runs/<name>)")
+    Path out;
+
+    @Option(names = "--json", description = "print a JSON summary")
+    boolean json;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PpoSettings settings = ppo.settings();
+        try (StudyStore db = store.open()) {
+            Path world = model.model == null || rewardDir == null || prompts == null
+                    ? WorldHome.ensure(store, model.compute(), System.err) : null;
+            Path policyDir = model.model != null ? model.model : WorldHome.policy(world);
+            ModelConfig config = ModelConfig.read(policyDir);
+            Long studyId = null;
+            Long trialId = null;
+            Tuning tuning;
+            String label;
+            if (which.full) {
+                tuning = new Tuning.Full();
+                label = "full";
+            } else if (which.uniformRank != null) {
+                tuning = new Tuning.Lora(AdapterPlan.uniform(config.sites(false), which.uniformRank,
+                        2.0 * which.uniformRank), 0f);
+                label = "uniform-r" + which.uniformRank;
+            } else if (which.plan != null) {
+                tuning = new Tuning.Lora(AdapterPlan.read(which.plan).validateFor(config), 0f);
+                label = "plan";
+            } else {
+                Study s = study == null ? db.latestStudy()
+                        : db.study(study).orElseThrow(() -> new HeteroloraException("no study with id " + study));
+                Trial t = db.bestTrial(s.id()).orElseThrow(() -> new HeteroloraException("study " + s.id()
+                        + " has no feasible trial"));
+                tuning = new Tuning.Lora(AdapterPlan.fromJson(t.planJson()).validateFor(config), 0f);
+                studyId = s.id();
+                trialId = t.id();
+                label = "study" + s.id() + "-best";
+            }
+            Path reward = rewardDir != null ? rewardDir : WorldHome.reward(world);
+            List<String> promptList = (prompts != null ? WorldFiles.readSft(prompts)
+                    : WorldFiles.readSft(WorldHome.data(world, WorldFiles.SFT))).stream()
+                    .map(Demonstration::prompt).distinct().toList();
+            List<Task> eval = world != null && model.model == null ? WorldFiles.readEval(WorldHome.data(world,
+                    WorldFiles.EVAL)) : List.of();
+            ObjectNode config0 = Json.object();
+            config0.put("tuning", label).put("policy", policyDir.toString()).put("reward", reward.toString())
+                    .put("regulariser", settings.regulariser().id()).put("seed", settings.seed())
+                    .put("steps", settings.steps());
+            if (tuning instanceof Tuning.Lora l) {
+                config0.set("plan", l.plan().toJson());
+            }
+            Path outDir = out != null ? out : store.home().resolve("runs").resolve(label + "-"
+                    + settings.regulariser().id() + "-seed" + settings.seed() + "-" + System.currentTimeMillis());
+            try (HfTokenCodec codec = HfTokenCodec.load(policyDir, config)) {
+                RlhfJob.Outcome o = RlhfJob.run(db, studyId, trialId,
+                        new RlhfJob.Inputs(policyDir, reward, promptList, eval, codec), tuning, settings,
+                        model.compute(), outDir, new RlhfJob.Options(evalEvery, checkpointEvery, evalPrompts, 0.7,
+                                !json), config0, System.err);
+                print(spec.commandLine().getOut(), o);
+            }
+        }
+        return 0;
+    }
+
+    private void print(PrintWriter out, RlhfJob.Outcome o) {
+        if (json) {
+            ObjectNode j = Json.object();
+            j.put("run", o.runId()).put("seconds", o.seconds()).put("output", o.outputDir().toString())
+                    .put("rollout_tokens_per_second", o.rolloutTokensPerSecond())
+                    .put("train_step_seconds", o.trainStepSeconds());
+            if (o.after() != null) {
+                j.put("win_rate", o.after().winRate()).put("reward", o.after().meanReward())
+                        .put("factuality", o.after().factuality()).put("kl", o.after().klToReference());
+                j.put("reward_before", o.before().meanReward()).put("factuality_before", o.before().factuality());
+            }
+            out.println(j);
+            return;
+        }
+        out.printf("run %d finished in %.1f s; adapters in %s%n", o.runId(), o.seconds(), o.outputDir().resolve("final"));
+        if (o.after() != null) {
+            out.printf("before: %s%nafter:  %s%n", o.before(), o.after());
+        }
+        out.printf("rollout %.0f tokens/s, train step %.2f s%n", o.rolloutTokensPerSecond(), o.trainStepSeconds());
+    }
+}
