@@ -19,7 +19,8 @@ import picocli.CommandLine.Command;
                 + "and aligns it with LoRA-based PPO.",
         subcommands = {WorldCommand.class, SearchCommand.class, TrainCommand.class, InspectCommand.class, ScoreCommand.class, GenerateCommand.class,
                 StudiesCommand.class,
-                StudyCommand.class, SqlCommand.class, ReplayCommand.class, ReportCommand.class, ExportCommand.class, BenchCommand.class,
+                StudyCommand.class, SqlCommand.class, ReplayCommand.class, ReportCommand.class, ExportCommand.class,
+                ExperimentCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
