@@ -17,7 +17,8 @@ import picocli.CommandLine.Command;
 @Command(name = "heterolora", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Decides where LoRA adapters go in a language model (zero-cost proxies + genetic search) "
                 + "and aligns it with LoRA-based PPO.",
-        subcommands = {WorldCommand.class, SearchCommand.class, TrainCommand.class, InspectCommand.class, ScoreCommand.class, GenerateCommand.class,
+        subcommands = {WorldCommand.class, SearchCommand.class, TrainCommand.class, SftCommand.class,
+                RewardCommand.class, InspectCommand.class, ScoreCommand.class, GenerateCommand.class,
                 StudiesCommand.class,
                 StudyCommand.class, SqlCommand.class, ReplayCommand.class, ReportCommand.class, ExportCommand.class,
                 ExperimentCommand.class, BenchCommand.class,

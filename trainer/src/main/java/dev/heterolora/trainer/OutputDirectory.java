@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 
 /**
@@ -41,6 +42,7 @@ public final class OutputDirectory {
             Files.createDirectories(parent);
             tmp = Files.createTempDirectory(parent, "." + abs.getFileName() + ".tmp-");
             filler.fill(tmp);
+            readableByAll(tmp);
             Path old = null;
             if (Files.exists(abs)) {
                 old = Files.createTempDirectory(parent, "." + abs.getFileName() + ".old-");
@@ -60,6 +62,13 @@ public final class OutputDirectory {
             if (tmp != null) {
                 deleteQuietly(tmp);
             }
+        }
+    }
+
+    /** Temporary directories are created owner-only; the finished output gets the usual rwxr-xr-x. */
+    private static void readableByAll(Path dir) throws IOException {
+        if (dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         }
     }
 

@@ -158,10 +158,12 @@ public final class WorldBuilder {
                     tr.maxNewTokens(), tr.sampleBatch());
             WorldEvaluation greedy = WorldEvaluation.run(policy, codec, data.eval(), 0, evalSeed, tr.maxNewTokens(),
                     tr.sampleBatch());
+            WorldEvaluation t1 = WorldEvaluation.run(policy, codec, data.eval(), 1.0, evalSeed, tr.maxNewTokens(),
+                    tr.sampleBatch());
             sftReport = new WorldReport.Sft(sr.losses().length, sr.losses()[0], sr.meanOfLast(20),
                     sampled.accuracy(), sampled.styleRate(), sampled.factAccuracy(), sampled.meanScore(),
                     sampled.endedRate(), byName(sampled.accuracyByKind()), greedy.accuracy(), greedy.styleRate(),
-                    greedy.factAccuracy());
+                    greedy.factAccuracy(), t1.accuracy(), t1.styleRate(), t1.factAccuracy());
             seconds.put("sft_eval", lap(t));
 
             // preference pairs: two samples per prompt at temperature 1, labelled by the noisy annotator

@@ -33,10 +33,13 @@ public record WorldReport(int format, WorldSpec spec, WorldBuilder.Training trai
      * @param accuracy oracle accuracy of sampled responses
      * @param styleRate fraction of sampled responses following the style rule
      * @param factAccuracy accuracy on the fact questions (factuality)
+     * @param t1Accuracy the same at temperature 1 (the distribution the preference pairs are sampled from; the
+     *                   evaluation temperature sharpens the policy towards its most frequent answer and form)
      */
     public record Sft(int steps, double firstLoss, double finalLoss, double accuracy, double styleRate,
                       double factAccuracy, double meanScore, double endedRate, Map<String, Double> accuracyByKind,
-                      double greedyAccuracy, double greedyStyleRate, double greedyFactAccuracy) {}
+                      double greedyAccuracy, double greedyStyleRate, double greedyFactAccuracy,
+                      double t1Accuracy, double t1StyleRate, double t1FactAccuracy) {}
 
     /**
      * The reward model on the pairs.
