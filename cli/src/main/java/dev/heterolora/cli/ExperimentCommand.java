@@ -3,6 +3,7 @@ package dev.heterolora.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.heterolora.model.AdapterPlan;
+import dev.heterolora.model.HeteroloraException;
 import dev.heterolora.model.ModelConfig;
 import dev.heterolora.studies.StudyStore;
 import dev.heterolora.trainer.HfTokenCodec;
@@ -83,6 +84,8 @@ final class ExperimentCommand implements Runnable {
 
         private record Row(String variant, long trainable, double stateMb, List<RlhfJob.Outcome> runs) {}
 
+        private final java.util.Map<String, Integer> failures = new java.util.TreeMap<>();
+
         @Override
         public Integer call() {
             PpoSettings base = ppo.settings();
@@ -125,8 +128,14 @@ final class ExperimentCommand implements Runnable {
                 Path out = store.home().resolve("runs").resolve("experiment-rlhf").resolve(
                         variant.replaceAll("[^A-Za-z0-9]+", "-") + "-seed" + ps.seed());
                 System.err.printf("%s, seed %d%n", variant, ps.seed());
-                outs.add(RlhfJob.run(db, null, null, in, tuning, ps, model.compute(), out,
-                        new RlhfJob.Options(0, 0, evalPrompts, 0.7, !json), cfg, System.err));
+                try {
+                    outs.add(RlhfJob.run(db, null, null, in, tuning, ps, model.compute(), out,
+                            new RlhfJob.Options(0, 0, evalPrompts, 0.7, !json), cfg, System.err));
+                } catch (HeteroloraException e) {
+                    // the run is marked failed in the database; the table counts it and the comparison goes on
+                    System.err.println("heterolora: " + variant + ", seed " + ps.seed() + " failed: " + e.getMessage());
+                    failures.merge(variant, 1, Integer::sum);
+                }
             }
             return new Row(variant, trainable, stateMb, outs);
         }
@@ -137,6 +146,7 @@ final class ExperimentCommand implements Runnable {
                 for (Row r : rows) {
                     ObjectNode o = arr.addObject().put("variant", r.variant()).put("trainable", r.trainable())
                             .put("state_mb", r.stateMb());
+                    o.put("failed", failures.getOrDefault(r.variant(), 0));
                     o.put("win_rate", mean(r, o2 -> o2.after().winRate()))
                             .put("reward", mean(r, o2 -> o2.after().meanReward()))
                             .put("factuality", mean(r, o2 -> o2.after().factuality()))
@@ -148,16 +158,18 @@ final class ExperimentCommand implements Runnable {
                 out.println(arr);
                 return;
             }
-            out.printf("LoRA-PPO on the embedded world: %d steps × %d prompts, %d seed(s); SFT policy before training: "
-                    + "reward %.3f, factuality %.3f%n", base.steps(), base.rolloutBatch(), seeds,
-                    rows.get(0).runs().get(0).before().meanReward(), rows.get(0).runs().get(0).before().factuality());
-            out.printf("%-26s %10s %9s %9s %9s %11s %8s %10s %8s%n", "variant", "trainable", "win-rate", "reward",
-                    "factual", "KL to ref", "± win", "state MB", "seconds");
+            rows.stream().flatMap(r -> r.runs().stream()).findFirst().ifPresent(first -> out.printf("LoRA-PPO on the "
+                    + "embedded world: %d steps × %d prompts, %d seed(s); SFT policy before training: reward %.3f, "
+                    + "factuality %.3f%n", base.steps(), base.rolloutBatch(), seeds, first.before().meanReward(),
+                    first.before().factuality()));
+            out.printf("%-26s %10s %9s %9s %9s %11s %8s %10s %8s %7s%n", "variant", "trainable", "win-rate", "reward",
+                    "factual", "KL to ref", "± win", "state MB", "seconds", "failed");
             for (Row r : rows) {
-                out.printf("%-26s %,10d %9.3f %9.3f %9.3f %11.3f %8.3f %10.2f %8.0f%n", r.variant(), r.trainable(),
+                out.printf("%-26s %,10d %9.3f %9.3f %9.3f %11.3f %8.3f %10.2f %8.0f %7d%n", r.variant(), r.trainable(),
                         mean(r, o -> o.after().winRate()), mean(r, o -> o.after().meanReward()),
                         mean(r, o -> o.after().factuality()), mean(r, o -> o.after().klToReference()),
-                        std(r, o -> o.after().winRate()), r.stateMb(), mean(r, RlhfJob.Outcome::seconds));
+                        std(r, o -> o.after().winRate()), r.stateMb(), mean(r, RlhfJob.Outcome::seconds),
+                        failures.getOrDefault(r.variant(), 0));
             }
         }
 

@@ -204,7 +204,12 @@ public final class PpoTrainer implements AutoCloseable {
                         pl = PpoMath.policyLoss(logp, oldLogp.get(idx), advantages.get(idx), mask, settings.clip());
                         vl = PpoMath.valueLoss(v, oldValues.get(idx), returns.get(idx), mask, settings.valueClip());
                         NDArray loss = pl.loss().add(vl.mul((float) settings.vfCoef()));
-                        checkFinite(step, "loss", loss.getFloat());
+                        if (!Double.isFinite(loss.getFloat())) {
+                            throw new HeteroloraException(String.format("non-finite loss at PPO step %d (policy loss "
+                                    + "%s, value loss %s, largest log-ratio %s); the run stops here", step,
+                                    pl.loss().getFloat(), vl.getFloat(),
+                                    logp.sub(oldLogp.get(idx)).mul(mask).abs().max().getFloat()));
+                        }
                         gc.backward(loss);
                     }
                     gradNorm += AdamW.clipGlobalNorm(trainable, settings.maxGradNorm());
