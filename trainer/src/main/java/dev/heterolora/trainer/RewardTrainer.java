@@ -4,6 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import dev.heterolora.model.TokenBatch;
@@ -55,10 +56,13 @@ public final class RewardTrainer {
         return parameters;
     }
 
-    /** Bradley–Terry loss per pair, {@code −log σ(d)} computed stably as {@code relu(−d) + log(1 + e^{−|d|})}. */
+    /**
+     * Bradley–Terry loss per pair, {@code −log σ(d)} computed stably as {@code relu(−d) + log(1 + e^{−|d|})}
+     * (no number operand whose backward needs it: see {@link Scalars}).
+     */
     public static NDArray bradleyTerry(NDArray chosen, NDArray rejected) {
         NDArray d = chosen.sub(rejected);
-        return d.neg().maximum(0f).add(d.abs().neg().exp().add(1f).log());
+        return Activation.relu(d.neg()).add(d.abs().neg().exp().add(1f).log());
     }
 
     /** Trains on {@code pairs}; the model is updated in place. */

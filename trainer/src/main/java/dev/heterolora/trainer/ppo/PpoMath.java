@@ -67,7 +67,9 @@ public final class PpoMath {
      */
     public static PolicyLoss policyLoss(NDArray logp, NDArray oldLogp, NDArray advantages, NDArray mask,
                                         double clip) {
-        NDArray diff = logp.sub(oldLogp);
+        // padding positions get ratio 1 (their log-probs are of pad tokens nobody trains), and the log-ratio is
+        // bounded so exp cannot overflow into an infinite gradient
+        NDArray diff = logp.sub(oldLogp).mul(mask).clip(-20, 20);
         NDArray ratio = diff.exp();
         NDArray unclipped = advantages.neg().mul(ratio);
         NDArray clipped = advantages.neg().mul(ratio.clip(1 - clip, 1 + clip));

@@ -212,7 +212,12 @@ public final class PpoTrainer implements AutoCloseable {
                         }
                         gc.backward(loss);
                     }
-                    gradNorm += AdamW.clipGlobalNorm(trainable, settings.maxGradNorm());
+                    double norm = AdamW.clipGlobalNorm(trainable, settings.maxGradNorm());
+                    if (!Double.isFinite(norm)) {
+                        throw new HeteroloraException("non-finite gradient norm at PPO step " + step
+                                + "; the run stops here (the weights were not updated)");
+                    }
+                    gradNorm += norm;
                     optimizer.step(settings.learningRate());
                     policyLoss += pl.loss().getFloat();
                     valueLoss += vl.getFloat();

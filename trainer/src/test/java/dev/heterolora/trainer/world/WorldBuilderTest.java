@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Builds the small world twice with the same seed (about 12 s each on 2 cores). */
+@org.junit.jupiter.api.Tag("slow")
 class WorldBuilderTest {
 
     @TempDir
@@ -64,7 +65,12 @@ class WorldBuilderTest {
         assertThat(first.reward()).isEqualTo(second.reward());
     }
 
-    /** DJL's PyTorch CPU kernels gave bit-identical weights in every run we made; allow float noise anyway. */
+    /**
+     * PyTorch's CPU matmuls (its statically linked MKL) pick alignment-dependent kernels unless MKL_CBWR is set:
+     * without it two trainings of the same seed drifted apart (max |Δw| ≈ 2e-3 after 150 steps); with
+     * MKL_CBWR=AUTO,STRICT (set for this module's tests in its pom) they were bit-identical in every run. The
+     * tolerance only guards against that setting being lost; the data files above must match exactly anyway.
+     */
     @Test
     void sameSeedGivesTheSameWeights() {
         for (String f : List.of("policy/model.safetensors", "reward/model.safetensors",

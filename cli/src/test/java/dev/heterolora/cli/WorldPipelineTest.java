@@ -1,0 +1,110 @@
+package dev.heterolora.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole pipeline on a small embedded world built by the tool itself: world → search (default model and data) →
+ * train --best → validate → report, plus sft and reward on the world's files.
+ */
+@org.junit.jupiter.api.Tag("slow")
+class WorldPipelineTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    static Path home;
+
+    @BeforeAll
+    static void buildSmallWorld() {
+        CliRunner r = CliRunner.run("world", "build", "--small", "--home", home.toString(), "--device", "cpu");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+    }
+
+    private static CliRunner run(String... args) {
+        String[] all = new String[args.length + 2];
+        System.arraycopy(args, 0, all, 0, args.length);
+        all[args.length] = "--home";
+        all[args.length + 1] = home.toString();
+        return CliRunner.run(all);
+    }
+
+    @Test
+    void worldInfoReportsTheMeasuredModels() throws IOException {
+        CliRunner info = run("world", "info", "--json");
+        assertThat(info.exitCode()).as(info.err()).isZero();
+        JsonNode w = JSON.readTree(info.out());
+        assertThat(w.get("policyParameters").asLong()).isBetween(900_000L, 1_100_000L);
+        assertThat(w.get("reward").get("heldOutAccuracyVsOracle").asDouble()).isGreaterThan(0.5);
+        CliRunner again = run("world", "build", "--small");
+        assertThat(again.exitCode()).isEqualTo(2);
+        assertThat(again.err()).contains("--force");
+    }
+
+    @Test
+    void searchThenTrainTheBestPlanThenValidateAndReport(@TempDir Path tmp) throws IOException {
+        CliRunner search = run("search", "--budget", "1%", "--generations", "3", "--population", "10", "--json",
+                "--device", "cpu");
+        assertThat(search.exitCode()).as(search.err()).isZero();
+        long study = JSON.readTree(search.out()).get("study").asLong();
+
+        CliRunner train = run("train", "--best", "--study", String.valueOf(study), "--steps", "3", "--rollout-batch",
+                "8", "--mini-batch", "8", "--eval-every", "0", "--eval-prompts", "20", "--out",
+                tmp.resolve("run").toString(), "--json");
+        assertThat(train.exitCode()).as(train.err()).isZero();
+        JsonNode t = JSON.readTree(train.out());
+        assertThat(t.get("win_rate").asDouble()).isBetween(0.0, 1.0);
+        assertThat(tmp.resolve("run/final/adapter_config.json")).exists();
+        assertThat(tmp.resolve("run/final/value_head.safetensors")).exists();
+        JsonNode metrics = JSON.readTree(run("sql", "--json", "SELECT COUNT(DISTINCT STEP) AS STEPS, MAX(R.STATUS) "
+                + "AS STATUS FROM METRIC M JOIN RUN R ON R.ID = M.RUN_ID WHERE R.ID = " + t.get("run").asLong()).out());
+        assertThat(metrics.get(0).get("STEPS").asInt()).isEqualTo(3);
+        assertThat(metrics.get(0).get("STATUS").asText()).isEqualTo("finished");
+        // the trained adapter scores like any PEFT adapter
+        Path rows = tmp.resolve("rows.jsonl");
+        Files.writeString(rows, "{\"text\": \"12+35=47.\"}\n{\"text\": \"up:abc=ABC.\"}\n");
+        CliRunner score = CliRunner.run("score", "--model", home.resolve("world/policy").toString(), "--adapter",
+                tmp.resolve("run/final").toString(), "--data", rows.toString(), "--json");
+        assertThat(score.exitCode()).as(score.err()).isZero();
+
+        CliRunner validate = run("validate", "--study", String.valueOf(study), "--sample", "3", "--steps", "3",
+                "--held-out", "20", "--json");
+        assertThat(validate.exitCode()).as(validate.err()).isZero();
+        JsonNode v = JSON.readTree(validate.out());
+        assertThat(v.get("plans").size()).isGreaterThanOrEqualTo(3);
+        assertThat(v.get("correlations").size()).isPositive();
+
+        CliRunner report = run("report", String.valueOf(study), "--out", tmp.resolve("report").toString());
+        assertThat(report.exitCode()).as(report.err()).isZero();
+        assertThat(Files.readString(tmp.resolve("report/index.html"))).contains("<img");
+    }
+
+    @Test
+    void sftAndRewardTrainOnTheWorldFiles(@TempDir Path tmp) throws IOException {
+        Path world = home.resolve("world");
+        CliRunner sft = CliRunner.run("sft", "--model", world.resolve("policy").toString(), "--data",
+                world.resolve("data/sft.jsonl").toString(), "--uniform-rank", "4", "--steps", "3", "--out",
+                tmp.resolve("sft").toString(), "--no-progress");
+        assertThat(sft.exitCode()).as(sft.err()).isZero();
+        assertThat(tmp.resolve("sft/adapter_model.safetensors")).exists();
+        CliRunner rm = CliRunner.run("reward", "--model", world.resolve("policy").toString(), "--pairs",
+                world.resolve("data/pairs.jsonl").toString(), "--uniform-rank", "4", "--steps", "3", "--out",
+                tmp.resolve("rm").toString(), "--no-progress");
+        assertThat(rm.exitCode()).as(rm.err()).isZero();
+        assertThat(tmp.resolve("rm/reward_head.safetensors")).exists();
+        Path bad = tmp.resolve("bad.jsonl");
+        Files.writeString(bad, "{\"prompt\": \"a\", \"response\": \"b\"}\n{\"prompt\": \n");
+        CliRunner broken = CliRunner.run("sft", "--model", world.resolve("policy").toString(), "--data", bad.toString(), "--full",
+                "--out", tmp.resolve("never").toString());
+        assertThat(broken.exitCode()).isEqualTo(2);
+        assertThat(broken.err()).contains("line 2");
+        assertThat(tmp.resolve("never")).doesNotExist();
+    }
+}
