@@ -456,7 +456,8 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
             k = rotary.apply(k, s.cos(), s.sin());
         }
         // [B, heads, t, hd]; queries pre-scaled so the score matrix needs no extra op
-        q = q.transpose(0, 2, 1, 3).mul((float) (1.0 / Math.sqrt(hd)));
+        q = q.transpose(0, 2, 1, 3);
+        q = q.mul(scalar(q, 1.0 / Math.sqrt(hd)));
         k = k.transpose(0, 2, 1, 3);
         v = v.transpose(0, 2, 1, 3);
         if (s.cache() != null) {
@@ -494,10 +495,19 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
         return new NDList(out, mid);
     }
 
+    /**
+     * A 0-d array of {@code value} in x's manager and dtype. Multiplying by a plain Java number makes DJL wrap it in
+     * a temporary array over a direct buffer that it frees right after the op, while autograd keeps it for the
+     * backward pass: after a GC the gradient reads freed memory. Differentiable code multiplies by this instead.
+     */
+    static NDArray scalar(NDArray x, double value) {
+        return x.getManager().create((float) value).toType(x.getDataType(), false);
+    }
+
     /** GPT-2's gelu_new, 0.5·x·(1 + tanh(c·(x + 0.044715·x³))), written as x·sigmoid(2c·x·(1 + 0.044715·x²)). */
     private static NDArray geluTanh(NDArray x) {
         float c2 = (float) (2 * Math.sqrt(2 / Math.PI));
-        NDArray z = x.mul(x).mul(0.044715f * c2).add(c2).mul(x);
+        NDArray z = x.mul(x).mul(scalar(x, 0.044715f * c2)).add(c2).mul(x);
         return x.mul(Activation.sigmoid(z));
     }
 

@@ -50,7 +50,8 @@ public final class LoraAdapter {
             in = Dropout.dropout(in, dropout, true).singletonOrThrow();
         }
         NDArray low = Linear.linear(in, a.getArray()).singletonOrThrow();
-        NDArray d = Linear.linear(low, b.getArray()).singletonOrThrow().mul((float) shape.scale());
+        NDArray up = Linear.linear(low, b.getArray()).singletonOrThrow();
+        NDArray d = up.mul(CausalLM.scalar(up, shape.scale()));
         return d.getDataType() == x.getDataType() ? d : d.toType(x.getDataType(), false);
     }
 }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.heterolora.trainer.Scalars;
 
 /**
  * PPO's arithmetic on [batch, t] arrays of response tokens, all of it masked to real tokens (AlpacaFarm's code
@@ -86,6 +87,7 @@ public final class PpoMath {
         NDArray clippedValues = oldValues.add(values.sub(oldValues).clip(-clip, clip));
         NDArray a = values.sub(returns).square();
         NDArray b = clippedValues.sub(returns).square();
-        return maskedMean(a.maximum(b), mask).mul(0.5f);
+        NDArray mean = maskedMean(a.maximum(b), mask);
+        return mean.mul(Scalars.of(mean, 0.5));
     }
 }

@@ -13,6 +13,7 @@ import dev.heterolora.model.HeteroloraException;
 import dev.heterolora.trainer.AdamW;
 import dev.heterolora.trainer.RewardModel;
 import dev.heterolora.trainer.Sampler;
+import dev.heterolora.trainer.Scalars;
 import dev.heterolora.trainer.ScalarHead;
 import dev.heterolora.trainer.TokenCodec;
 import java.util.ArrayList;
@@ -203,7 +204,7 @@ public final class PpoTrainer implements AutoCloseable {
                         NDArray v = values(hidden);
                         pl = PpoMath.policyLoss(logp, oldLogp.get(idx), advantages.get(idx), mask, settings.clip());
                         vl = PpoMath.valueLoss(v, oldValues.get(idx), returns.get(idx), mask, settings.valueClip());
-                        NDArray loss = pl.loss().add(vl.mul((float) settings.vfCoef()));
+                        NDArray loss = pl.loss().add(vl.mul(Scalars.of(vl, settings.vfCoef())));
                         if (!Double.isFinite(loss.getFloat())) {
                             throw new HeteroloraException(String.format("non-finite loss at PPO step %d (policy loss "
                                     + "%s, value loss %s, largest log-ratio %s); the run stops here", step,
