@@ -15,7 +15,6 @@ import org.junit.jupiter.api.io.TempDir;
  * The whole pipeline on a small embedded world built by the tool itself: world → search (default model and data) →
  * train --best → validate → report, plus sft and reward on the world's files.
  */
-@org.junit.jupiter.api.Tag("slow")
 class WorldPipelineTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -20,7 +20,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Builds the small world twice with the same seed (about 12 s each on 2 cores). */
-@org.junit.jupiter.api.Tag("slow")
 class WorldBuilderTest {
 
     @TempDir
