@@ -40,29 +40,59 @@ final class RlhfJob {
     record Outcome(long runId, RlhfEvaluation before, RlhfEvaluation after, double seconds, double peakRssMb,
                    double rolloutTokensPerSecond, double trainStepSeconds, Path outputDir) {}
 
+    /** Where a resumed run continues: its id, the first step still to run, and the checkpoint it restarts from. */
+    record Resume(long runId, int fromStep, Path checkpoint) {}
+
     /** Run options beyond PPO's own settings. */
     record Options(int evalEvery, int checkpointEvery, int evalPrompts, double evalTemperature, boolean progress) {}
 
     static Outcome run(StudyStore db, Long studyId, Long trialId, Inputs in, Tuning tuning, PpoSettings s,
                        ComputeSettings compute, Path outDir, Options o, ObjectNode config, PrintStream log) {
+        return run(db, studyId, trialId, in, tuning, s, compute, outDir, o, config, (Resume) null);
+    }
+
+    /**
+     * Runs PPO, or continues it from {@code resume}'s checkpoint (adapters or weights and value head restored, fresh
+     * optimizer state, the prompt order an uninterrupted run would have).
+     */
+    static Outcome run(StudyStore db, Long studyId, Long trialId, Inputs in, Tuning tuning, PpoSettings s,
+                       ComputeSettings compute, Path outDir, Options o, ObjectNode config, Resume resume) {
         config.put("output", outDir.toString());
-        long runId = db.createRun(studyId, trialId, "ppo", config.toString(), outDir.toString());
+        long runId;
+        if (resume == null) {
+            runId = db.createRun(studyId, trialId, "ppo", config.toString(), outDir.toString());
+        } else {
+            runId = resume.runId();
+            db.reopenRun(runId);
+        }
         long start = System.nanoTime();
         boolean full = !tuning.isLora();
         List<Task> eval = in.evalTasks().subList(0, Math.min(o.evalPrompts(), in.evalTasks().size()));
         Path checkpoint = outDir.resolve("checkpoint");
-        try (CausalLM policy = HfCheckpoint.load(in.policyDir(), compute);
+        Path start0 = resume != null && full ? resume.checkpoint() : in.policyDir();
+        try (CausalLM policy = HfCheckpoint.load(start0, compute);
              CausalLM reference = full ? HfCheckpoint.load(in.policyDir(), compute) : null;
              RewardModel reward = RewardModel.load(in.rewardDir(), compute)) {
             var trainable = tuning.prepare(policy, s.seed());
+            if (resume != null && !full) {
+                PeftAdapters.importInto(policy, resume.checkpoint());
+                trainable = policy.adapterParameters();
+            }
             RlhfEvaluation before = eval.isEmpty() ? null : evaluate(policy, reference, reward, in, eval, o, s);
             double[] rolloutSeconds = {0};
             double[] tokens = {0};
             double[] stepSeconds = {0};
             RlhfEvaluation[] last = {before};
+            int fromStep = resume == null ? 0 : resume.fromStep();
             try (PpoTrainer trainer = new PpoTrainer(policy, reference, reward, in.codec(), trainable, s);
                  ProgressBar bar = o.progress() ? new ProgressBarBuilder().setTaskName("ppo").setInitialMax(s.steps())
                          .setStyle(ProgressBarStyle.ASCII).continuousUpdate().build() : null) {
+                if (resume != null) {
+                    trainer.loadValueHead(resume.checkpoint().resolve("value_head.safetensors"));
+                    if (bar != null) {
+                        bar.stepTo(fromStep);
+                    }
+                }
                 trainer.train(in.prompts(), (step, metrics) -> {
                     Map<String, Double> m = new LinkedHashMap<>(metrics);
                     rolloutSeconds[0] += metrics.get("rollout_seconds");
@@ -87,7 +117,7 @@ final class RlhfJob {
                                 metrics.get("kl"), last[0] == null ? "" : String.format(", win %.2f",
                                         last[0].winRate())));
                     }
-                });
+                }, fromStep);
                 save(policy, trainer, tuning, in, outDir.resolve("final"), s.steps() - 1);
             }
             db.finishRun(runId, "finished", null);

@@ -56,6 +56,10 @@ final class TrainCommand implements Callable<Integer> {
 
         @Option(names = "--full-finetune", description = "train every weight (reference = a frozen copy)")
         boolean full;
+
+        @Option(names = "--resume", paramLabel = "RUN", description = "continue a failed or interrupted run from its "
+                + "last checkpoint (same settings; fresh optimizer state)")
+        Long resume;
     }
 
     @Option(names = "--study", paramLabel = "ID", description = "study for --best (default: the latest)")
@@ -90,7 +94,10 @@ final class TrainCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Override
-    public Integer call() {
+    public Integer call() throws java.io.IOException {
+        if (which.resume != null) {
+            return resume(which.resume);
+        }
         PpoSettings settings = ppo.settings();
         try (StudyStore db = store.open()) {
             Path world = model.model == null || rewardDir == null || prompts == null
@@ -134,6 +141,12 @@ final class TrainCommand implements Callable<Integer> {
             if (tuning instanceof Tuning.Lora l) {
                 config0.set("plan", l.plan().toJson());
             }
+            config0.set("ppo", Json.MAPPER.valueToTree(settings));
+            config0.put("prompts", prompts != null ? prompts.toString() : WorldHome.data(world, WorldFiles.SFT)
+                    .toString());
+            config0.put("eval", !eval.isEmpty() ? WorldHome.data(world, WorldFiles.EVAL).toString() : null);
+            config0.put("eval_every", evalEvery).put("checkpoint_every", checkpointEvery)
+                    .put("eval_prompts", evalPrompts);
             Path outDir = out != null ? out : store.home().resolve("runs").resolve(label + "-"
                     + settings.regulariser().id() + "-seed" + settings.seed() + "-" + System.currentTimeMillis());
             try (HfTokenCodec codec = HfTokenCodec.load(policyDir, config)) {
@@ -141,6 +154,43 @@ final class TrainCommand implements Callable<Integer> {
                         new RlhfJob.Inputs(policyDir, reward, promptList, eval, codec), tuning, settings,
                         model.compute(), outDir, new RlhfJob.Options(evalEvery, checkpointEvery, evalPrompts, 0.7,
                                 !json), config0, System.err);
+                print(spec.commandLine().getOut(), o);
+            }
+        }
+        return 0;
+    }
+
+    /** Continues run {@code id} from its checkpoint with the configuration stored with it. */
+    private int resume(long id) throws java.io.IOException {
+        try (StudyStore db = store.open()) {
+            var run = db.run(id).orElseThrow(() -> new HeteroloraException("no run with id " + id));
+            if (!run.kind().equals("ppo")) {
+                throw new HeteroloraException("run " + id + " is a " + run.kind() + " run, not a PPO run");
+            }
+            if (run.status().equals("finished")) {
+                throw new HeteroloraException("run " + id + " has finished; nothing to resume");
+            }
+            var c = (ObjectNode) Json.read(run.configJson());
+            Path checkpoint = Path.of(c.get("output").asText()).resolve("checkpoint");
+            if (!java.nio.file.Files.isRegularFile(checkpoint.resolve("step.txt"))) {
+                throw new HeteroloraException("run " + id + " has no checkpoint in " + checkpoint);
+            }
+            int fromStep = Integer.parseInt(java.nio.file.Files.readString(checkpoint.resolve("step.txt")).trim()) + 1;
+            PpoSettings settings = Json.MAPPER.treeToValue(c.get("ppo"), PpoSettings.class);
+            Path policyDir = Path.of(c.get("policy").asText());
+            ModelConfig config = ModelConfig.read(policyDir);
+            Tuning tuning = c.get("tuning").asText().equals("full") ? new Tuning.Full()
+                    : new Tuning.Lora(AdapterPlan.fromJson(c.get("plan")), 0f);
+            List<String> promptList = WorldFiles.readSft(Path.of(c.get("prompts").asText())).stream()
+                    .map(Demonstration::prompt).distinct().toList();
+            List<Task> eval = c.hasNonNull("eval") ? WorldFiles.readEval(Path.of(c.get("eval").asText())) : List.of();
+            try (HfTokenCodec codec = HfTokenCodec.load(policyDir, config)) {
+                RlhfJob.Outcome o = RlhfJob.run(db, run.studyId(), run.trialId(),
+                        new RlhfJob.Inputs(policyDir, Path.of(c.get("reward").asText()), promptList, eval, codec),
+                        tuning, settings, model.compute(), Path.of(c.get("output").asText()),
+                        new RlhfJob.Options(c.get("eval_every").asInt(), c.get("checkpoint_every").asInt(),
+                                c.get("eval_prompts").asInt(), 0.7, !json), c,
+                        new RlhfJob.Resume(id, fromStep, checkpoint));
                 print(spec.commandLine().getOut(), o);
             }
         }

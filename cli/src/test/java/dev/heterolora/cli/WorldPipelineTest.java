@@ -86,6 +86,28 @@ class WorldPipelineTest {
     }
 
     @Test
+    void anInterruptedPpoRunResumesFromItsCheckpoint(@TempDir Path tmp) throws IOException {
+        CliRunner first = run("train", "--uniform-rank", "4", "--steps", "4", "--rollout-batch", "8", "--mini-batch",
+                "8", "--eval-every", "0", "--eval-prompts", "10", "--checkpoint-every", "2", "--out",
+                tmp.resolve("run").toString(), "--json");
+        assertThat(first.exitCode()).as(first.err()).isZero();
+        long runId = JSON.readTree(first.out()).get("run").asLong();
+        // as if the process died after step 1's checkpoint
+        Files.writeString(tmp.resolve("run/checkpoint/step.txt"), "1");
+        run("sql", "--write", "UPDATE RUN SET STATUS = 'failed' WHERE ID = " + runId);
+        run("sql", "--write", "DELETE FROM METRIC WHERE RUN_ID = " + runId + " AND STEP >= 2");
+        CliRunner resumed = run("train", "--resume", String.valueOf(runId), "--json");
+        assertThat(resumed.exitCode()).as(resumed.err()).isZero();
+        JsonNode m = JSON.readTree(run("sql", "--json", "SELECT COUNT(DISTINCT STEP) AS STEPS, MAX(R.STATUS) AS S "
+                + "FROM METRIC M JOIN RUN R ON R.ID = M.RUN_ID WHERE R.ID = " + runId).out());
+        assertThat(m.get(0).get("STEPS").asInt()).isEqualTo(4);
+        assertThat(m.get(0).get("S").asText()).isEqualTo("finished");
+        CliRunner again = run("train", "--resume", String.valueOf(runId));
+        assertThat(again.exitCode()).isEqualTo(2);
+        assertThat(again.err()).contains("finished");
+    }
+
+    @Test
     void sftAndRewardTrainOnTheWorldFiles(@TempDir Path tmp) throws IOException {
         Path world = home.resolve("world");
         CliRunner sft = CliRunner.run("sft", "--model", world.resolve("policy").toString(), "--data",

@@ -308,6 +308,15 @@ public final class StudyStore implements AutoCloseable {
     }
 
     /** Ends a run with status {@code finished} or {@code failed} and an optional one-line message. */
+    /** Marks a failed or interrupted run as running again (it is being resumed from its checkpoint). */
+    public synchronized void reopenRun(long runId) {
+        int updated = call(c -> update(c, "UPDATE run SET status = 'running', message = NULL, updated_at = "
+                + "CURRENT_TIMESTAMP WHERE id = ?", runId));
+        if (updated == 0) {
+            throw noRun(runId);
+        }
+    }
+
     public synchronized void finishRun(long runId, String status, String message) {
         if (!status.equals("finished") && !status.equals("failed")) {
             throw new StudyStoreException("a run finishes as 'finished' or 'failed', not '" + status + "'");

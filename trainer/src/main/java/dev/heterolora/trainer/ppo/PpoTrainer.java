@@ -93,10 +93,15 @@ public final class PpoTrainer implements AutoCloseable {
 
     /** Runs {@code settings.steps()} PPO steps over the prompts (cycled in seeded order). */
     public void train(List<String> prompts, MetricsSink sink) {
+        train(prompts, sink, 0);
+    }
+
+    /** Runs steps {@code fromStep} … {@code steps − 1} (resuming), with the prompt order an uninterrupted run has. */
+    public void train(List<String> prompts, MetricsSink sink, int fromStep) {
         List<String> order = new ArrayList<>(prompts);
         Collections.shuffle(order, new Random(settings.seed()));
-        int at = 0;
-        for (int step = 0; step < settings.steps(); step++) {
+        int at = fromStep * settings.rolloutBatch();
+        for (int step = fromStep; step < settings.steps(); step++) {
             List<String> batch = new ArrayList<>();
             for (int i = 0; i < settings.rolloutBatch(); i++) {
                 batch.add(order.get(at++ % order.size()));
