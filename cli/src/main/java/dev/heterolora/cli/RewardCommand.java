@@ -33,12 +33,6 @@ final class RewardCommand implements Callable<Integer> {
     @Option(names = "--held-out", paramLabel = "FILE.jsonl", description = "pairs to measure accuracy on")
     Path heldOut;
 
-    @Option(names = "--out", paramLabel = "DIR", required = true, description = "output folder")
-    Path out;
-
-    @Option(names = "--force", description = "replace an existing output folder")
-    boolean force;
-
     @Spec
     CommandSpec spec;
 
@@ -52,14 +46,14 @@ final class RewardCommand implements Callable<Integer> {
             List<PairExample> train = TrainingData.pairs(pairs, codec);
             List<PairExample> test = heldOut == null ? List.of() : TrainingData.pairs(heldOut, codec);
             RewardTrainer.Result r = new RewardTrainer(rm, tuning, training.settings()).train(train);
-            rm.save(out, dir, force);
+            rm.save(training.out, dir, training.force);
             var o = spec.commandLine().getOut();
             o.printf("trained %d steps in %.1f s: loss %.4f → %.4f, train accuracy (last steps) %.3f%n",
                     r.losses().length, r.seconds(), r.losses()[0], r.meanLossOfLast(10), r.meanAccuracyOfLast(10));
             if (!test.isEmpty()) {
                 o.printf("held-out pairwise accuracy %.3f on %d pairs%n", rm.pairwiseAccuracy(test, 32), test.size());
             }
-            o.printf("wrote %s%n", out);
+            o.printf("wrote %s%n", training.out);
         }
         return 0;
     }

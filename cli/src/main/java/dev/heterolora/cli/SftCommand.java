@@ -31,12 +31,6 @@ final class SftCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "FILE.jsonl", required = true, description = "demonstrations")
     Path data;
 
-    @Option(names = "--out", paramLabel = "DIR", required = true, description = "output folder")
-    Path out;
-
-    @Option(names = "--force", description = "replace an existing output folder")
-    boolean force;
-
     @Spec
     CommandSpec spec;
 
@@ -52,9 +46,9 @@ final class SftCommand implements Callable<Integer> {
             }
             SftTrainer trainer = new SftTrainer(lm, tuning, training.settings());
             SftTrainer.Result r = trainer.train(examples);
-            SftTrainer.save(lm, tuning, out, dir, dir.toAbsolutePath().toString(), force);
+            SftTrainer.save(lm, tuning, training.out, dir, dir.toAbsolutePath().toString(), training.force);
             spec.commandLine().getOut().printf("trained %d steps in %.1f s: loss %.4f → %.4f; wrote %s%n",
-                    r.losses().length, r.seconds(), r.losses()[0], r.meanOfLast(10), out);
+                    r.losses().length, r.seconds(), r.losses()[0], r.meanOfLast(10), training.out);
         }
         return 0;
     }

@@ -8,7 +8,7 @@ import dev.heterolora.trainer.Tuning;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
-/** The flags shared by {@code sft} and {@code reward}: what to train and how long. */
+/** The flags shared by {@code sft} and {@code reward}: what to train, how long, and where the result goes. */
 final class TrainingOptions {
     private static final TrainSettings D = TrainSettings.defaults();
 
@@ -44,6 +44,12 @@ final class TrainingOptions {
 
     @Option(names = "--no-progress", description = "no progress bar")
     boolean noProgress;
+
+    @Option(names = "--out", paramLabel = "DIR", required = true, description = "output folder")
+    Path out;
+
+    @Option(names = "--force", description = "replace an existing output folder")
+    boolean force;
 
     /** LoRA by plan or uniform rank, or full fine-tuning; exactly one must be chosen. */
     Tuning tuning(ModelConfig config) {
