@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.SortedMap;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 
 /**
  * A decoder-only transformer LM (GPT-2, Llama or Qwen2 family) as one DJL block, with LoRA and LoRA-adapted
@@ -244,6 +245,19 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
             throw new HeteroloraException("adapters are merged into the base weights; unmerge before switching them off");
         }
         this.adaptersEnabled = enabled;
+    }
+
+    /**
+     * Runs {@code work} on the base function (adapters switched off) and switches them on again afterwards, even if
+     * it fails: how the PPO reference, the SFT baseline and probe comparisons see the model without a second copy.
+     */
+    public <T> T withAdaptersOff(Supplier<T> work) {
+        setAdaptersEnabled(false);
+        try {
+            return work.get();
+        } finally {
+            setAdaptersEnabled(true);
+        }
     }
 
     public boolean adaptersEnabled() {

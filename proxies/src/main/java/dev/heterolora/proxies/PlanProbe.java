@@ -73,13 +73,9 @@ public final class PlanProbe {
 
     private double lossDrop(TokenBatch b) {
         float after = LanguageModelLoss.of(model.logits(b.ids(), b.mask()), b.ids(), b.mask()).mean().getFloat();
-        model.setAdaptersEnabled(false);
-        try {
-            float before = LanguageModelLoss.of(model.logits(b.ids(), b.mask()), b.ids(), b.mask()).mean().getFloat();
-            return before - after;
-        } finally {
-            model.setAdaptersEnabled(true);
-        }
+        float before = model.withAdaptersOff(() -> LanguageModelLoss.of(model.logits(b.ids(), b.mask()), b.ids(),
+                b.mask()).mean().getFloat());
+        return before - after;
     }
 
     private double jacobianCovariance(TokenBatch b) {

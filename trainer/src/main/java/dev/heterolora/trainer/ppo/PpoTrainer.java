@@ -247,11 +247,12 @@ public final class PpoTrainer implements AutoCloseable {
     }
 
     /** log-softmax of the logits that predict each next token: [batch, t-1, vocab]. */
-    private static NDArray shiftedLogProbs(CausalLM model, NDArray hidden) {
+    static NDArray shiftedLogProbs(CausalLM model, NDArray hidden) {
         return model.logits(hidden.get(new NDIndex(":, :-1, :"))).toType(DataType.FLOAT32, false).logSoftmax(2);
     }
 
-    private static NDArray gather(NDArray logAll, NDArray targets) {
+    /** The log-probabilities [batch, t-1] of the target tokens. */
+    static NDArray gather(NDArray logAll, NDArray targets) {
         return logAll.gather(targets.expandDims(2), 2).squeeze(2);
     }
 
@@ -264,12 +265,8 @@ public final class PpoTrainer implements AutoCloseable {
         if (reference != null) {
             return shiftedLogProbs(reference, reference.hidden(a.ids(), a.attention(), null, false));
         }
-        policy.setAdaptersEnabled(false);
-        try {
-            return shiftedLogProbs(policy, policy.hidden(a.ids(), a.attention(), null, false));
-        } finally {
-            policy.setAdaptersEnabled(true);
-        }
+        return policy.withAdaptersOff(() -> shiftedLogProbs(policy, policy.hidden(a.ids(), a.attention(), null,
+                false)));
     }
 
     private static double mean(float[] v) {

@@ -2,8 +2,6 @@ package dev.heterolora.trainer.ppo;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
 import dev.heterolora.model.CausalLM;
 import dev.heterolora.trainer.RewardModel;
 import dev.heterolora.trainer.Sampler;
@@ -32,12 +30,8 @@ public record RlhfEvaluation(double winRate, double meanReward, double factualit
         List<Sampler.Sample> ours = Sampler.sample(policy, codec, prompts, maxNewTokens, temperature, seed, batch);
         List<Sampler.Sample> theirs;
         if (sft == null) {
-            policy.setAdaptersEnabled(false);
-            try {
-                theirs = Sampler.sample(policy, codec, prompts, maxNewTokens, temperature, seed, batch);
-            } finally {
-                policy.setAdaptersEnabled(true);
-            }
+            theirs = policy.withAdaptersOff(() -> Sampler.sample(policy, codec, prompts, maxNewTokens, temperature,
+                    seed, batch));
         } else {
             theirs = Sampler.sample(sft, codec, prompts, maxNewTokens, temperature, seed, batch);
         }
@@ -81,17 +75,8 @@ public record RlhfEvaluation(double winRate, double meanReward, double factualit
             try (NDManager scope = policy.manager().newSubManager()) {
                 Rollout.Arrays a = part.arrays(scope);
                 NDArray logp = tokenLogProbs(policy, a);
-                NDArray logq;
-                if (sft == null) {
-                    policy.setAdaptersEnabled(false);
-                    try {
-                        logq = tokenLogProbs(policy, a);
-                    } finally {
-                        policy.setAdaptersEnabled(true);
-                    }
-                } else {
-                    logq = tokenLogProbs(sft, a);
-                }
+                NDArray logq = sft == null ? policy.withAdaptersOff(() -> tokenLogProbs(policy, a))
+                        : tokenLogProbs(sft, a);
                 total += logp.sub(logq).mul(a.responseMask()).sum().getFloat();
             }
         }
@@ -99,9 +84,8 @@ public record RlhfEvaluation(double winRate, double meanReward, double factualit
     }
 
     private static NDArray tokenLogProbs(CausalLM model, Rollout.Arrays a) {
-        NDArray hidden = model.hidden(a.ids(), a.attention(), null, false).get(new NDIndex(":, :-1, :"));
-        return model.logits(hidden).toType(DataType.FLOAT32, false).logSoftmax(2)
-                .gather(a.targets().expandDims(2), 2).squeeze(2);
+        return PpoTrainer.gather(PpoTrainer.shiftedLogProbs(model, model.hidden(a.ids(), a.attention(), null, false)),
+                a.targets());
     }
 
     /** A compact one-line summary. */
