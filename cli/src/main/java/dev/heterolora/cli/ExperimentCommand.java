@@ -129,8 +129,8 @@ final class ExperimentCommand implements Runnable {
                         variant.replaceAll("[^A-Za-z0-9]+", "-") + "-seed" + ps.seed());
                 System.err.printf("%s, seed %d%n", variant, ps.seed());
                 try {
-                    outs.add(RlhfJob.run(db, null, null, in, tuning, ps, model.compute(), out,
-                            new RlhfJob.Options(0, 0, evalPrompts, 0.7, !json), cfg, System.err));
+                    outs.add(RlhfJob.run(db, null, null, in, tuning, ps, ppo.value(), model.compute(), out,
+                            new RlhfJob.Options(0, 0, evalPrompts, 0.7, !json), cfg));
                 } catch (HeteroloraException e) {
                     // the run is marked failed in the database; the table counts it and the comparison goes on
                     System.err.println("heterolora: " + variant + ", seed " + ps.seed() + " failed: " + e.getMessage());

@@ -2,6 +2,7 @@ package dev.heterolora.cli;
 
 import dev.heterolora.trainer.ppo.PpoSettings;
 import dev.heterolora.trainer.ppo.Regulariser;
+import dev.heterolora.trainer.ppo.ValueSetup;
 import picocli.CommandLine.Option;
 
 /** PPO's flags, each defaulting to {@link PpoSettings#defaults()}. */
@@ -64,6 +65,13 @@ final class PpoOptions {
             + "(default: 0 = none)")
     Double missingEosPenalty;
 
+    @Option(names = "--value", paramLabel = "KIND", description = "separate (a value model grown from the reward "
+            + "model, with its own adapters; the paper's) or shared (a head on the policy) (default: separate)")
+    String value;
+
+    @Option(names = "--value-rank", description = "LoRA rank of the separate value model (default: 8)")
+    Integer valueRank;
+
     @Option(names = "--seed", defaultValue = "0", description = "run seed (default: ${DEFAULT-VALUE})")
     long seed;
 
@@ -75,6 +83,11 @@ final class PpoOptions {
                 or(lambda, D.lambda()), or(clip, D.clip()), or(valueClip, D.valueClip()), or(vfCoef, D.vfCoef()),
                 or(maxGradNorm, D.maxGradNorm()), or(maxNewTokens, D.maxNewTokens()),
                 or(temperature, D.temperature()), or(missingEosPenalty, D.missingEosPenalty()), seed);
+    }
+
+    ValueSetup value() {
+        ValueSetup d = ValueSetup.defaults();
+        return new ValueSetup(value == null ? d.kind() : ValueSetup.parseKind(value), or(valueRank, d.rank()));
     }
 
     private static int or(Integer v, int d) {

@@ -13,9 +13,11 @@ import dev.heterolora.trainer.Tuning;
 import dev.heterolora.trainer.ppo.PpoSettings;
 import dev.heterolora.trainer.ppo.PpoTrainer;
 import dev.heterolora.trainer.ppo.RlhfEvaluation;
+import dev.heterolora.trainer.ppo.ValueFunction;
+import dev.heterolora.trainer.ppo.ValueFunctions;
+import dev.heterolora.trainer.ppo.ValueSetup;
 import dev.heterolora.trainer.world.Task;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -47,16 +49,17 @@ final class RlhfJob {
     record Options(int evalEvery, int checkpointEvery, int evalPrompts, double evalTemperature, boolean progress) {}
 
     static Outcome run(StudyStore db, Long studyId, Long trialId, Inputs in, Tuning tuning, PpoSettings s,
-                       ComputeSettings compute, Path outDir, Options o, ObjectNode config, PrintStream log) {
-        return run(db, studyId, trialId, in, tuning, s, compute, outDir, o, config, (Resume) null);
+                       ValueSetup value, ComputeSettings compute, Path outDir, Options o, ObjectNode config) {
+        return run(db, studyId, trialId, in, tuning, s, value, compute, outDir, o, config, null);
     }
 
     /**
-     * Runs PPO, or continues it from {@code resume}'s checkpoint (adapters or weights and value head restored, fresh
-     * optimizer state, the prompt order an uninterrupted run would have).
+     * Runs PPO, or continues it from {@code resume}'s checkpoint (adapters or weights and value function restored,
+     * fresh optimizer state, the prompt order an uninterrupted run would have).
      */
     static Outcome run(StudyStore db, Long studyId, Long trialId, Inputs in, Tuning tuning, PpoSettings s,
-                       ComputeSettings compute, Path outDir, Options o, ObjectNode config, Resume resume) {
+                       ValueSetup value, ComputeSettings compute, Path outDir, Options o, ObjectNode config,
+                       Resume resume) {
         config.put("output", outDir.toString());
         long runId;
         if (resume == null) {
@@ -84,14 +87,13 @@ final class RlhfJob {
             double[] stepSeconds = {0};
             RlhfEvaluation[] last = {before};
             int fromStep = resume == null ? 0 : resume.fromStep();
-            try (PpoTrainer trainer = new PpoTrainer(policy, reference, reward, in.codec(), trainable, s);
+            try (ValueFunction critic = ValueFunctions.create(value, tuning, policy, reward, in.rewardDir(), compute,
+                    s.seed(), resume == null ? null : resume.checkpoint());
+                 PpoTrainer trainer = new PpoTrainer(policy, reference, reward, critic, in.codec(), trainable, s);
                  ProgressBar bar = o.progress() ? new ProgressBarBuilder().setTaskName("ppo").setInitialMax(s.steps())
                          .setStyle(ProgressBarStyle.ASCII).continuousUpdate().build() : null) {
-                if (resume != null) {
-                    trainer.loadValueHead(resume.checkpoint().resolve("value_head.safetensors"));
-                    if (bar != null) {
-                        bar.stepTo(fromStep);
-                    }
+                if (resume != null && bar != null) {
+                    bar.stepTo(fromStep);
                 }
                 trainer.train(in.prompts(), (step, metrics) -> {
                     Map<String, Double> m = new LinkedHashMap<>(metrics);
@@ -109,7 +111,7 @@ final class RlhfJob {
                     }
                     db.recordMetrics(runId, step, m);
                     if (o.checkpointEvery() > 0 && ((step + 1) % o.checkpointEvery() == 0 || lastStep)) {
-                        save(policy, trainer, tuning, in, checkpoint, step);
+                        save(policy, critic, tuning, in, checkpoint, step);
                     }
                     if (bar != null) {
                         bar.step();
@@ -118,7 +120,7 @@ final class RlhfJob {
                                         last[0].winRate())));
                     }
                 }, fromStep);
-                save(policy, trainer, tuning, in, outDir.resolve("final"), s.steps() - 1);
+                save(policy, critic, tuning, in, outDir.resolve("final"), s.steps() - 1);
             }
             db.finishRun(runId, "finished", null);
             return new Outcome(runId, before, last[0], (System.nanoTime() - start) / 1e9, peakRssMb(),
@@ -136,8 +138,8 @@ final class RlhfJob {
                 s.maxNewTokens(), 128);
     }
 
-    /** Adapters in PEFT layout (or the full model), the value head, and the step, into {@code dir}. */
-    private static void save(CausalLM policy, PpoTrainer trainer, Tuning tuning, Inputs in, Path dir, int step) {
+    /** Adapters in PEFT layout (or the full model), the value function, and the step, into {@code dir}. */
+    private static void save(CausalLM policy, ValueFunction critic, Tuning tuning, Inputs in, Path dir, int step) {
         try {
             Path tmp = Files.createTempDirectory(dir.getParent() == null ? Path.of(".") : createParent(dir),
                     ".checkpoint");
@@ -146,7 +148,7 @@ final class RlhfJob {
             } else {
                 HfCheckpoint.save(policy, tmp);
             }
-            trainer.saveValueHead(tmp.resolve("value_head.safetensors"));
+            critic.saveInto(tmp);
             Files.writeString(tmp.resolve("step.txt"), Integer.toString(step));
             if (Files.exists(dir)) {
                 dev.heterolora.trainer.OutputDirectory.deleteTree(dir);

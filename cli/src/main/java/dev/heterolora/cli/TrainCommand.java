@@ -10,6 +10,7 @@ import dev.heterolora.studies.Trial;
 import dev.heterolora.trainer.HfTokenCodec;
 import dev.heterolora.trainer.Tuning;
 import dev.heterolora.trainer.ppo.PpoSettings;
+import dev.heterolora.trainer.ppo.ValueSetup;
 import dev.heterolora.trainer.world.Demonstration;
 import dev.heterolora.trainer.world.Task;
 import dev.heterolora.trainer.world.WorldFiles;
@@ -99,6 +100,7 @@ final class TrainCommand implements Callable<Integer> {
             return resume(which.resume);
         }
         PpoSettings settings = ppo.settings();
+        ValueSetup value = ppo.value();
         try (StudyStore db = store.open()) {
             Path world = model.model == null || rewardDir == null || prompts == null
                     ? WorldHome.ensure(store, model.compute(), System.err) : null;
@@ -142,6 +144,7 @@ final class TrainCommand implements Callable<Integer> {
                 config0.set("plan", l.plan().toJson());
             }
             config0.set("ppo", Json.MAPPER.valueToTree(settings));
+            config0.set("value", Json.MAPPER.valueToTree(value));
             config0.put("prompts", prompts != null ? prompts.toString() : WorldHome.data(world, WorldFiles.SFT)
                     .toString());
             config0.put("eval", !eval.isEmpty() ? WorldHome.data(world, WorldFiles.EVAL).toString() : null);
@@ -151,9 +154,9 @@ final class TrainCommand implements Callable<Integer> {
                     + settings.regulariser().id() + "-seed" + settings.seed() + "-" + System.currentTimeMillis());
             try (HfTokenCodec codec = HfTokenCodec.load(policyDir, config)) {
                 RlhfJob.Outcome o = RlhfJob.run(db, studyId, trialId,
-                        new RlhfJob.Inputs(policyDir, reward, promptList, eval, codec), tuning, settings,
+                        new RlhfJob.Inputs(policyDir, reward, promptList, eval, codec), tuning, settings, value,
                         model.compute(), outDir, new RlhfJob.Options(evalEvery, checkpointEvery, evalPrompts, 0.7,
-                                !json), config0, System.err);
+                                !json), config0);
                 print(spec.commandLine().getOut(), o);
             }
         }
@@ -177,6 +180,9 @@ final class TrainCommand implements Callable<Integer> {
             }
             int fromStep = Integer.parseInt(java.nio.file.Files.readString(checkpoint.resolve("step.txt")).trim()) + 1;
             PpoSettings settings = Json.MAPPER.treeToValue(c.get("ppo"), PpoSettings.class);
+            // runs stored before --value existed trained a head on the policy
+            ValueSetup value = c.hasNonNull("value") ? Json.MAPPER.treeToValue(c.get("value"), ValueSetup.class)
+                    : new ValueSetup(ValueSetup.Kind.SHARED, ValueSetup.defaults().rank());
             Path policyDir = Path.of(c.get("policy").asText());
             ModelConfig config = ModelConfig.read(policyDir);
             Tuning tuning = c.get("tuning").asText().equals("full") ? new Tuning.Full()
@@ -187,7 +193,7 @@ final class TrainCommand implements Callable<Integer> {
             try (HfTokenCodec codec = HfTokenCodec.load(policyDir, config)) {
                 RlhfJob.Outcome o = RlhfJob.run(db, run.studyId(), run.trialId(),
                         new RlhfJob.Inputs(policyDir, Path.of(c.get("reward").asText()), promptList, eval, codec),
-                        tuning, settings, model.compute(), Path.of(c.get("output").asText()),
+                        tuning, settings, value, model.compute(), Path.of(c.get("output").asText()),
                         new RlhfJob.Options(c.get("eval_every").asInt(), c.get("checkpoint_every").asInt(),
                                 c.get("eval_prompts").asInt(), 0.7, !json), c,
                         new RlhfJob.Resume(id, fromStep, checkpoint));

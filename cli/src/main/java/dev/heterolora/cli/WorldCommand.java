@@ -40,6 +40,9 @@ final class WorldCommand implements Runnable {
         @Option(names = "--small", description = "a tiny world (seconds; for tests and trying things out)")
         boolean small;
 
+        @Option(names = "--medium", description = "a world where a short PPO run visibly helps (under a minute)")
+        boolean medium;
+
         @Option(names = "--out", paramLabel = "DIR", description = "build here instead of <home>/world")
         Path out;
 
@@ -58,9 +61,12 @@ final class WorldCommand implements Runnable {
             if (Files.exists(dir.resolve(WorldBuilder.REPORT)) && !force) {
                 throw new HeteroloraException("a world already exists in " + dir + " (use --force to rebuild it)");
             }
-            WorldSpec spec0 = small ? WorldSpec.small() : WorldSpec.defaults();
+            if (small && medium) {
+                throw new HeteroloraException("choose one of --small and --medium");
+            }
+            WorldSpec spec0 = small ? WorldSpec.small() : medium ? WorldSpec.medium() : WorldSpec.defaults();
             WorldSpec s = seed == null ? spec0 : spec0.withSeed(seed);
-            WorldBuilder.Training training = small ? WorldBuilder.Training.small() : WorldBuilder.Training.defaults();
+            WorldBuilder.Training training = WorldBuilder.Training.forSpec(spec0);
             WorldReport r = WorldBuilder.build(s, training, ComputeSettings.parse(device, "fp32"), dir, true, true);
             Info.print(spec.commandLine().getOut(), dir, r);
             return 0;

@@ -25,6 +25,7 @@ public final class RewardModel implements AutoCloseable {
 
     private final CausalLM backbone;
     private final ScalarHead head;
+    private boolean backboneLent;
 
     public RewardModel(CausalLM backbone, ScalarHead head) {
         if (head.hiddenSize() != backbone.config().hiddenSize()) {
@@ -54,8 +55,25 @@ public final class RewardModel implements AutoCloseable {
 
     /** Rewards [batch] (fp32) for ids/mask [batch, t]. */
     public NDArray rewards(NDArray ids, NDArray mask, boolean training) {
-        NDArray perToken = head.apply(backbone.hidden(ids, mask, null, training));
+        NDArray perToken = backboneLent
+                ? backbone.withAdaptersOff(() -> head.apply(backbone.hidden(ids, mask, null, training)))
+                : head.apply(backbone.hidden(ids, mask, null, training));
         return ScalarHead.atLastToken(perToken, mask);
+    }
+
+    /**
+     * The backbone, for a PPO value model that puts its own adapters on it instead of copying the weights; from
+     * then on every reward is computed with those adapters switched off, so the scores do not change.
+     *
+     * @throws HeteroloraException if the reward model has adapters of its own (switching them off would change it)
+     */
+    public CausalLM lendBackbone() {
+        if (!backboneLent && !backbone.adapters().isEmpty()) {
+            throw new HeteroloraException("the reward model has LoRA adapters of its own, so a separate value model "
+                    + "cannot share its weights (use --value shared, or a reward model with merged weights)");
+        }
+        backboneLent = true;
+        return backbone;
     }
 
     /** The reward of every sequence, {@code batchSize} at a time (inference mode, input order kept). */

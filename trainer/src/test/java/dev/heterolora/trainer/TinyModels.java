@@ -7,18 +7,18 @@ import dev.heterolora.model.ModelFamily;
 import dev.heterolora.model.RandomModel;
 
 /** Very small Llama models for fast trainer tests. */
-final class TinyModels {
+public final class TinyModels {
     private TinyModels() {}
 
-    static final int BOS = 1;
-    static final int EOS = 2;
+    public static final int BOS = 1;
+    public static final int EOS = 2;
 
-    static ModelConfig config(int vocab) {
+    public static ModelConfig config(int vocab) {
         return new ModelConfig(ModelFamily.LLAMA, vocab, 32, 2, 2, 1, 16, 64, 64, 1e-6, 10_000, null, true, false,
                 false, BOS, EOS);
     }
 
-    static CausalLM model(int vocab, long seed) {
+    public static CausalLM model(int vocab, long seed) {
         return RandomModel.create(config(vocab), ComputeSettings.cpu(), seed);
     }
 }

@@ -14,7 +14,6 @@ import dev.heterolora.trainer.AdamW;
 import dev.heterolora.trainer.RewardModel;
 import dev.heterolora.trainer.Sampler;
 import dev.heterolora.trainer.Scalars;
-import dev.heterolora.trainer.ScalarHead;
 import dev.heterolora.trainer.TokenCodec;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -27,7 +26,7 @@ import java.util.Random;
  * LoRA-PPO: rollouts at temperature 1 from the policy, per-token reward −β·d_t plus the reward model's score on the
  * last response token, masked reward whitening, GAE, masked advantage whitening, clipped policy and value losses,
  * AdamW with global-norm clipping. Only the given trainable parameters (the plan's adapters, or every weight for
- * full fine-tuning) and a per-token value head on the policy's hidden states are updated.
+ * full fine-tuning) and the {@link ValueFunction}'s parameters are updated.
  *
  * <p>The reference is the policy's own weights with adapters switched off (no copy), unless a separate frozen
  * reference model is given (full fine-tuning).
@@ -44,7 +43,7 @@ public final class PpoTrainer implements AutoCloseable {
     private final RewardModel reward;
     private final TokenCodec codec;
     private final PpoSettings settings;
-    private final ScalarHead valueHead;
+    private final ValueFunction value;
     private final List<Parameter> trainable;
     private final AdamW optimizer;
     private final KlController kl;
@@ -53,8 +52,9 @@ public final class PpoTrainer implements AutoCloseable {
     /**
      * @param trainable the policy parameters to train (from {@code Tuning.prepare})
      * @param reference null to use the policy with adapters off
+     * @param value the critic (owned by the caller), trained alongside
      */
-    public PpoTrainer(CausalLM policy, CausalLM reference, RewardModel reward, TokenCodec codec,
+    public PpoTrainer(CausalLM policy, CausalLM reference, RewardModel reward, ValueFunction value, TokenCodec codec,
                       List<Parameter> trainable, PpoSettings settings) {
         if (reference == null && policy.adapters().isEmpty()) {
             throw new HeteroloraException("the policy has no adapters, so it needs a separate frozen reference model");
@@ -64,26 +64,11 @@ public final class PpoTrainer implements AutoCloseable {
         this.reward = reward;
         this.codec = codec;
         this.settings = settings;
-        this.valueHead = ScalarHead.create(policy.manager(), policy.config().hiddenSize(), 0.0, settings.seed());
-        this.valueHead.weight().freeze(false);
+        this.value = value;
         this.trainable = new ArrayList<>(trainable);
-        this.trainable.add(valueHead.weight());
+        this.trainable.addAll(value.parameters());
         this.optimizer = new AdamW(this.trainable, AdamW.Settings.withWeightDecay(0.0));
         this.kl = settings.klController();
-    }
-
-    /** Writes the value head (the adapters are the policy's, exported by the caller) to {@code file}. */
-    public void saveValueHead(java.nio.file.Path file) {
-        valueHead.save(file);
-    }
-
-    /** Restores a value head written by {@link #saveValueHead} (resuming a run). */
-    public void loadValueHead(java.nio.file.Path file) {
-        try (ScalarHead saved = ScalarHead.load(file, policy.manager(), policy.config().hiddenSize())) {
-            valueHead.weight().freeze(true);
-            valueHead.weight().getArray().set(new NDIndex("..."), saved.weight().getArray());
-            valueHead.weight().freeze(false);
-        }
     }
 
     /** The current KL coefficient. */
@@ -127,8 +112,8 @@ public final class PpoTrainer implements AutoCloseable {
             NDArray hidden = policy.hidden(a.ids(), a.attention(), null, false);
             NDArray logAll = shiftedLogProbs(policy, hidden);
             NDArray oldLogp = gather(logAll, a.targets());
-            NDArray oldValues = values(hidden).mul(mask);
-            NDArray refLogAll = referenceLogProbs(a);
+            NDArray oldValues = value.values(a.ids(), a.attention(), hidden, false).mul(mask);
+            NDArray refLogAll = referenceLogProbs(policy, reference, a.ids(), a.attention());
             NDArray refLogp = gather(refLogAll, a.targets());
             NDArray divergence = (settings.regulariser().needsFullDistributions()
                     ? settings.regulariser().exact(logAll, refLogAll)
@@ -206,7 +191,7 @@ public final class PpoTrainer implements AutoCloseable {
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                         NDArray hidden = policy.hidden(ids, att, null, true);
                         NDArray logp = gather(shiftedLogProbs(policy, hidden), targets);
-                        NDArray v = values(hidden);
+                        NDArray v = value.values(ids, att, hidden, true);
                         pl = PpoMath.policyLoss(logp, oldLogp.get(idx), advantages.get(idx), mask, settings.clip());
                         vl = PpoMath.valueLoss(v, oldValues.get(idx), returns.get(idx), mask, settings.valueClip());
                         NDArray loss = pl.loss().add(vl.mul(Scalars.of(vl, settings.vfCoef())));
@@ -256,17 +241,15 @@ public final class PpoTrainer implements AutoCloseable {
         return logAll.gather(targets.expandDims(2), 2).squeeze(2);
     }
 
-    /** Value estimates [batch, t-1] at the positions that predict each next token. */
-    private NDArray values(NDArray hidden) {
-        return valueHead.apply(hidden.get(new NDIndex(":, :-1, :")));
-    }
-
-    private NDArray referenceLogProbs(Rollout.Arrays a) {
+    /**
+     * The reference's shifted log-probabilities [batch, t-1, vocab]: the frozen {@code reference} if given, else
+     * the policy itself with its adapters switched off (same weights, no copy).
+     */
+    static NDArray referenceLogProbs(CausalLM policy, CausalLM reference, NDArray ids, NDArray attention) {
         if (reference != null) {
-            return shiftedLogProbs(reference, reference.hidden(a.ids(), a.attention(), null, false));
+            return shiftedLogProbs(reference, reference.hidden(ids, attention, null, false));
         }
-        return policy.withAdaptersOff(() -> shiftedLogProbs(policy, policy.hidden(a.ids(), a.attention(), null,
-                false)));
+        return policy.withAdaptersOff(() -> shiftedLogProbs(policy, policy.hidden(ids, attention, null, false)));
     }
 
     private static double mean(float[] v) {
@@ -289,6 +272,5 @@ public final class PpoTrainer implements AutoCloseable {
     @Override
     public void close() {
         optimizer.close();
-        valueHead.close();
     }
 }

@@ -75,9 +75,17 @@ public final class WorldBuilder {
             return new Training(64, 6, 16, 1e-3, 10, 4, 16, 1e-4, 5, 0.3, 16, 0.7, 128);
         }
 
-        /** {@link #small()} for small specs (under 1000 demonstrations), {@link #defaults()} otherwise. */
+        /** Settings for {@link WorldSpec#medium()}: under a minute. */
+        public static Training medium() {
+            return new Training(64, 8, 16, 1e-3, 20, 2, 16, 2e-4, 10, 0.2, 16, 0.7, 128);
+        }
+
+        /**
+         * {@link #small()} for specs under 600 demonstrations, {@link #medium()} under 2000, {@link #defaults()}
+         * otherwise.
+         */
         public static Training forSpec(WorldSpec spec) {
-            return spec.sftDemos() < 1000 ? small() : defaults();
+            return spec.sftDemos() < 600 ? small() : spec.sftDemos() < 2000 ? medium() : defaults();
         }
     }
 

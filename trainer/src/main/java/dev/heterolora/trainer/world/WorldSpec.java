@@ -44,6 +44,14 @@ public record WorldSpec(long seed, int entities, int sftDemos, int pairs, int ev
         return new WorldSpec(DEFAULT_SEED, 20, 400, 100, 60, 20, TaskMix.defaults());
     }
 
+    /**
+     * A world where RLHF has something to learn within seconds of PPO: an SFT policy that is right some of the time
+     * and a reward model trained on enough pairs to agree with the oracle (about 40 s to build on 2 cores).
+     */
+    public static WorldSpec medium() {
+        return new WorldSpec(DEFAULT_SEED, 20, 900, 800, 100, 30, TaskMix.defaults());
+    }
+
     /** This spec with another seed. */
     public WorldSpec withSeed(long newSeed) {
         return new WorldSpec(newSeed, entities, sftDemos, pairs, evalPrompts, evalFacts, mix);

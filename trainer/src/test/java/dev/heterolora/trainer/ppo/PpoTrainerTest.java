@@ -1,0 +1,133 @@
+package dev.heterolora.trainer.ppo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.nn.Parameter;
+import dev.heterolora.model.AdapterPlan;
+import dev.heterolora.model.CausalLM;
+import dev.heterolora.model.ComputeSettings;
+import dev.heterolora.trainer.RewardModel;
+import dev.heterolora.trainer.Sampler;
+import dev.heterolora.trainer.TinyModels;
+import dev.heterolora.trainer.Tuning;
+import dev.heterolora.trainer.world.CharCodec;
+import dev.heterolora.trainer.world.CharTokenizer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** PPO on tiny random models: the reference is the policy itself, and the separate value model copies nothing. */
+class PpoTrainerTest {
+    private static final int VOCAB = CharTokenizer.VOCAB_SIZE;
+    private static final List<String> PROMPTS = List.of("12+35=", "rev:abc=", "up:xy=", "sort:cab=", "3+4=",
+            "rev:hello=", "up:q=", "sort:zyx=");
+
+    private static Tuning.Lora lora(CausalLM m, int rank) {
+        return new Tuning.Lora(AdapterPlan.uniform(m.config().sites(false), rank, 2.0 * rank), 0f);
+    }
+
+    /** Gives every LoRA B random entries, so the adapters change the function. */
+    private static void perturbAdapters(CausalLM m) {
+        for (Parameter p : m.adapterParameters()) {
+            if (p.getName().endsWith(".lora_B")) {
+                NDArray b = p.getArray();
+                b.set(new NDIndex("..."), b.getManager().randomNormal(0f, 0.5f, b.getShape(), b.getDataType()));
+            }
+        }
+    }
+
+    private static Rollout.Arrays rollout(CausalLM m, NDManager scope) {
+        List<Sampler.Sample> s = Sampler.sample(m, CharCodec.INSTANCE, PROMPTS, 6, 1.0, 11, 8);
+        return Rollout.of(PROMPTS, s, CharCodec.INSTANCE).arrays(scope);
+    }
+
+    private static float maxAbsDiff(NDArray a, NDArray b) {
+        return a.sub(b).abs().max().getFloat();
+    }
+
+    @Test
+    void theReferenceIsThePolicysOwnWeightsWithAdaptersOff() {
+        try (CausalLM policy = TinyModels.model(VOCAB, 3);
+             CausalLM base = TinyModels.model(VOCAB, 3);
+             NDManager scope = policy.manager().newSubManager()) {
+            lora(policy, 4).prepare(policy, 5);
+            perturbAdapters(policy);
+            Rollout.Arrays a = rollout(policy, scope);
+            NDArray ref = PpoTrainer.referenceLogProbs(policy, null, a.ids(), a.attention());
+            NDArray expected = PpoTrainer.shiftedLogProbs(base, base.hidden(a.ids(), a.attention(), null, false));
+            NDArray own = PpoTrainer.shiftedLogProbs(policy, policy.hidden(a.ids(), a.attention(), null, false));
+            assertThat(maxAbsDiff(ref, expected)).isLessThan(1e-5f);
+            assertThat(maxAbsDiff(own, expected)).as("the adapters matter").isGreaterThan(1e-2f);
+            assertThat(policy.adaptersEnabled()).isTrue();
+
+            // not a copy: changing a base weight of the policy changes the reference
+            Parameter w = policy.baseParameters().get(policy.baseParameters().size() - 1);
+            w.getArray().set(new NDIndex("..."), w.getArray().mul(scope.create(1.5f)));
+            NDArray after = PpoTrainer.referenceLogProbs(policy, null, a.ids(), a.attention());
+            assertThat(maxAbsDiff(after, ref)).isGreaterThan(1e-3f);
+        }
+    }
+
+    @Test
+    void aSeparateValueModelSharesTheRewardModelsWeightsAndLeavesItsScoresUnchanged(@TempDir Path tmp) {
+        PpoSettings settings = new PpoSettings(2, 8, 4, 2, 1e-2, 0.02, 0, 10_000, Regulariser.KL, 1.0, 0.95, 0.2, 0.2, 0.1, 1.0, 6,
+                1.0, 0, 0);
+        try (CausalLM policy = TinyModels.model(VOCAB, 3);
+             RewardModel reward = RewardModel.withFreshHead(TinyModels.model(VOCAB, 9), 4)) {
+            List<int[]> seqs = new ArrayList<>();
+            for (String p : PROMPTS) {
+                seqs.add(CharCodec.INSTANCE.promptTokens(p + "1."));
+            }
+            float[] before = reward.score(seqs, 8);
+            Set<Parameter> rewardBase = new HashSet<>(reward.backbone().baseParameters());
+            Tuning.Lora tuning = lora(policy, 4);
+            List<Parameter> trainable = tuning.prepare(policy, 5);
+            List<Map<String, Double>> metrics = new ArrayList<>();
+            try (ValueFunction value = ValueFunctions.create(new ValueSetup(ValueSetup.Kind.SEPARATE, 2), tuning,
+                    policy, reward, tmp, ComputeSettings.cpu(), 0, null);
+                 PpoTrainer trainer = new PpoTrainer(policy, null, reward, value, CharCodec.INSTANCE, trainable,
+                         settings)) {
+                assertThat(value.parameters()).noneMatch(rewardBase::contains);
+                assertThat(reward.backbone().adapterParameters()).isNotEmpty()
+                        .allMatch(value.parameters()::contains);
+                trainer.train(PROMPTS, (step, m) -> metrics.add(m));
+                assertThat(metrics).hasSize(2);
+                assertThat(metrics.get(1).values()).allMatch(Double::isFinite);
+                assertThat(maxB(reward.backbone())).as("the value adapters trained").isGreaterThan(0f);
+                assertThat(maxB(policy)).as("the policy adapters trained").isGreaterThan(0f);
+                assertThat(reward.score(seqs, 8)).containsExactly(before);
+
+                // a checkpoint restores the same value function
+                value.saveInto(tmp);
+                try (RewardModel again = RewardModel.withFreshHead(TinyModels.model(VOCAB, 9), 4);
+                     ValueFunction restored = ValueFunctions.create(new ValueSetup(ValueSetup.Kind.SEPARATE, 2),
+                             tuning, policy, again, tmp, ComputeSettings.cpu(), 0, tmp);
+                     NDManager scope = policy.manager().newSubManager()) {
+                    Rollout.Arrays a = rollout(policy, scope);
+                    NDArray v1 = value.values(a.ids(), a.attention(), null, false);
+                    NDArray v2 = restored.values(a.ids(), a.attention(), null, false);
+                    assertThat(v1.abs().max().getFloat()).isGreaterThan(0f);
+                    assertThat(maxAbsDiff(v1, v2)).isLessThan(1e-6f);
+                }
+            }
+        }
+    }
+
+    private static float maxB(CausalLM m) {
+        float max = 0;
+        for (Parameter p : m.adapterParameters()) {
+            if (p.getName().endsWith(".lora_B")) {
+                max = Math.max(max, p.getArray().abs().max().getFloat());
+            }
+        }
+        return max;
+    }
+}
