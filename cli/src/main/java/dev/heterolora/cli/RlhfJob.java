@@ -54,8 +54,8 @@ final class RlhfJob {
     }
 
     /**
-     * Runs PPO, or continues it from {@code resume}'s checkpoint (adapters or weights and value function restored,
-     * fresh optimizer state, the prompt order an uninterrupted run would have).
+     * Runs PPO, or continues it from {@code resume}'s checkpoint (adapters or weights, value function, optimizer
+     * moments and β restored; the prompts and sampling seeds an uninterrupted run would have).
      */
     static Outcome run(StudyStore db, Long studyId, Long trialId, Inputs in, Tuning tuning, PpoSettings s,
                        ValueSetup value, ComputeSettings compute, Path outDir, Options o, ObjectNode config,
@@ -92,8 +92,16 @@ final class RlhfJob {
                  PpoTrainer trainer = new PpoTrainer(policy, reference, reward, critic, in.codec(), trainable, s);
                  ProgressBar bar = o.progress() ? new ProgressBarBuilder().setTaskName("ppo").setInitialMax(s.steps())
                          .setStyle(ProgressBarStyle.ASCII).continuousUpdate().build() : null) {
-                if (resume != null && bar != null) {
-                    bar.stepTo(fromStep);
+                if (resume != null) {
+                    if (Files.isRegularFile(resume.checkpoint().resolve(PpoTrainer.STATE_FILE))) {
+                        trainer.loadState(resume.checkpoint());
+                    } else {
+                        System.err.println("warning: checkpoint " + resume.checkpoint() + " has no optimizer state; "
+                                + "continuing with fresh AdamW moments");
+                    }
+                    if (bar != null) {
+                        bar.stepTo(fromStep);
+                    }
                 }
                 trainer.train(in.prompts(), (step, metrics) -> {
                     Map<String, Double> m = new LinkedHashMap<>(metrics);
@@ -111,7 +119,7 @@ final class RlhfJob {
                     }
                     db.recordMetrics(runId, step, m);
                     if (o.checkpointEvery() > 0 && ((step + 1) % o.checkpointEvery() == 0 || lastStep)) {
-                        save(policy, critic, tuning, in, checkpoint, step);
+                        save(policy, critic, trainer, tuning, in, checkpoint, step);
                     }
                     if (bar != null) {
                         bar.step();
@@ -120,7 +128,7 @@ final class RlhfJob {
                                         last[0].winRate())));
                     }
                 }, fromStep);
-                save(policy, critic, tuning, in, outDir.resolve("final"), s.steps() - 1);
+                save(policy, critic, trainer, tuning, in, outDir.resolve("final"), s.steps() - 1);
             }
             db.finishRun(runId, "finished", null);
             return new Outcome(runId, before, last[0], (System.nanoTime() - start) / 1e9, peakRssMb(),
@@ -138,8 +146,12 @@ final class RlhfJob {
                 s.maxNewTokens(), 128);
     }
 
-    /** Adapters in PEFT layout (or the full model), the value function, and the step, into {@code dir}. */
-    private static void save(CausalLM policy, ValueFunction critic, Tuning tuning, Inputs in, Path dir, int step) {
+    /**
+     * Adapters in PEFT layout (or the full model), the value function, the optimizer state and the step, into
+     * {@code dir}, atomically.
+     */
+    private static void save(CausalLM policy, ValueFunction critic, PpoTrainer trainer, Tuning tuning, Inputs in,
+                             Path dir, int step) {
         try {
             Path tmp = Files.createTempDirectory(dir.getParent() == null ? Path.of(".") : createParent(dir),
                     ".checkpoint");
@@ -149,6 +161,7 @@ final class RlhfJob {
                 HfCheckpoint.save(policy, tmp);
             }
             critic.saveInto(tmp);
+            trainer.saveState(tmp);
             Files.writeString(tmp.resolve("step.txt"), Integer.toString(step));
             if (Files.exists(dir)) {
                 dev.heterolora.trainer.OutputDirectory.deleteTree(dir);

@@ -59,7 +59,7 @@ final class TrainCommand implements Callable<Integer> {
         boolean full;
 
         @Option(names = "--resume", paramLabel = "RUN", description = "continue a failed or interrupted run from its "
-                + "last checkpoint (same settings; fresh optimizer state)")
+                + "last checkpoint (same settings, optimizer state and prompt order)")
         Long resume;
     }
 

@@ -1,12 +1,16 @@
 package dev.heterolora.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.heterolora.model.io.SafeTensorFile;
+import dev.heterolora.model.io.TensorEntry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -86,25 +90,45 @@ class WorldPipelineTest {
     }
 
     @Test
-    void anInterruptedPpoRunResumesFromItsCheckpoint(@TempDir Path tmp) throws IOException {
-        CliRunner first = run("train", "--uniform-rank", "4", "--steps", "4", "--rollout-batch", "8", "--mini-batch",
-                "8", "--eval-every", "0", "--eval-prompts", "10", "--checkpoint-every", "2", "--out",
-                tmp.resolve("run").toString(), "--json");
-        assertThat(first.exitCode()).as(first.err()).isZero();
-        long runId = JSON.readTree(first.out()).get("run").asLong();
-        // as if the process died after step 1's checkpoint
-        Files.writeString(tmp.resolve("run/checkpoint/step.txt"), "1");
-        run("sql", "--write", "UPDATE RUN SET STATUS = 'failed' WHERE ID = " + runId);
-        run("sql", "--write", "DELETE FROM METRIC WHERE RUN_ID = " + runId + " AND STEP >= 2");
+    void aResumedPpoRunEndsWhereAnUninterruptedOneDoes(@TempDir Path tmp) throws IOException {
+        String[] common = {"train", "--uniform-rank", "4", "--rollout-batch", "8", "--mini-batch", "4", "--eval-every",
+            "0", "--eval-prompts", "10", "--checkpoint-every", "1", "--kl-target", "6", "--json"};
+        CliRunner whole = run(concat(common, "--steps", "4", "--out", tmp.resolve("whole").toString()));
+        assertThat(whole.exitCode()).as(whole.err()).isZero();
+        // a run that stopped after its second step: as if `--steps 4` had been interrupted there
+        CliRunner part = run(concat(common, "--steps", "2", "--out", tmp.resolve("part").toString()));
+        assertThat(part.exitCode()).as(part.err()).isZero();
+        long runId = JSON.readTree(part.out()).get("run").asLong();
+        CliRunner edit = run("sql", "--write", "UPDATE RUN SET CONFIG_JSON = REPLACE(CONFIG_JSON, '\"steps\":2', "
+                + "'\"steps\":4'), STATUS = 'failed' WHERE ID = " + runId);
+        assertThat(edit.exitCode()).as(edit.err()).isZero();
         CliRunner resumed = run("train", "--resume", String.valueOf(runId), "--json");
         assertThat(resumed.exitCode()).as(resumed.err()).isZero();
+        assertThat(resumed.err()).doesNotContain("fresh AdamW");
         JsonNode m = JSON.readTree(run("sql", "--json", "SELECT COUNT(DISTINCT STEP) AS STEPS, MAX(R.STATUS) AS S "
                 + "FROM METRIC M JOIN RUN R ON R.ID = M.RUN_ID WHERE R.ID = " + runId).out());
         assertThat(m.get(0).get("STEPS").asInt()).isEqualTo(4);
         assertThat(m.get(0).get("S").asText()).isEqualTo("finished");
+        // adapters, value model, value head and optimizer moments continue exactly
+        for (String f : List.of("adapter_model.safetensors", "value/adapter_model.safetensors",
+                "value_head.safetensors", "optimizer.safetensors")) {
+            try (SafeTensorFile a = SafeTensorFile.open(tmp.resolve("whole/final").resolve(f));
+                 SafeTensorFile b = SafeTensorFile.open(tmp.resolve("part/final").resolve(f))) {
+                for (TensorEntry e : a.entries()) {
+                    assertThat(b.readFloats(e.name())).as(f + " " + e.name())
+                            .containsExactly(a.readFloats(e.name()), within(1e-6f));
+                }
+            }
+        }
         CliRunner again = run("train", "--resume", String.valueOf(runId));
         assertThat(again.exitCode()).isEqualTo(2);
         assertThat(again.err()).contains("finished");
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     @Test

@@ -8,8 +8,13 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import dev.heterolora.model.HeteroloraException;
+import dev.heterolora.model.io.SafeTensorFile;
+import dev.heterolora.model.io.TensorData;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * AdamW (Loshchilov &amp; Hutter) over a fixed list of DJL parameters, as {@code torch.optim.AdamW} computes it:
@@ -115,6 +120,52 @@ public final class AdamW implements AutoCloseable {
                 w.subi(update.toType(w.getDataType(), false));
                 clear(g);
             }
+        }
+    }
+
+    /**
+     * Writes the moments and the step count to {@code file} (safetensors, fp32), with the parameter names so a
+     * restore can check it is given the same parameters: a resumed run then continues the same optimisation.
+     */
+    public void saveState(Path file) {
+        TreeMap<String, TensorData> t = new TreeMap<>();
+        StringBuilder names = new StringBuilder();
+        for (int i = 0; i < m.length; i++) {
+            t.put(String.format("%05d.m", i), TensorData.ofFloats(m[i].getShape().getShape(), m[i].toFloatArray()));
+            t.put(String.format("%05d.v", i), TensorData.ofFloats(v[i].getShape().getShape(), v[i].toFloatArray()));
+            names.append(i == 0 ? "" : ",").append(parameters.get(i).getName());
+        }
+        SafeTensorFile.write(file, t, Map.of("format", "pt", "heterolora", "adamw", "steps", Integer.toString(steps),
+                "parameters", names.toString()));
+    }
+
+    /** Restores a state written by {@link #saveState} for the same parameters (names and shapes checked). */
+    public void loadState(Path file) {
+        try (SafeTensorFile f = SafeTensorFile.open(file)) {
+            String names = f.metadata().getOrDefault("parameters", "");
+            String expected = String.join(",", parameters.stream().map(Parameter::getName).toList());
+            if (!names.equals(expected) || !"adamw".equals(f.metadata().get("heterolora"))) {
+                throw new HeteroloraException(file + " is not the optimizer state of these " + parameters.size()
+                        + " parameters");
+            }
+            for (int i = 0; i < m.length; i++) {
+                restore(f, String.format("%05d.m", i), m[i]);
+                restore(f, String.format("%05d.v", i), v[i]);
+            }
+            steps = Integer.parseInt(f.metadata().get("steps"));
+        } catch (NumberFormatException e) {
+            throw new HeteroloraException(file + ": bad step count in the optimizer state");
+        }
+    }
+
+    private static void restore(SafeTensorFile f, String name, NDArray into) {
+        if (!f.has(name) || !java.util.Arrays.equals(f.entry(name).shape(), into.getShape().getShape())) {
+            throw new HeteroloraException(f.path() + ": optimizer moment " + name + " is missing or has the wrong "
+                    + "shape");
+        }
+        try (NDManager scope = into.getManager().newSubManager()) {
+            into.set(new NDIndex("..."), scope.create(f.readFloats(name), into.getShape()).toDevice(into.getDevice(),
+                    false));
         }
     }
 

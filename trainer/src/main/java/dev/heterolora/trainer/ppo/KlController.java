@@ -29,6 +29,14 @@ public final class KlController {
         return beta;
     }
 
+    /** Sets β (restoring a resumed run's adaptive coefficient). */
+    public void restore(double value) {
+        if (!(value >= 0) || Double.isInfinite(value)) {
+            throw new IllegalArgumentException("beta must be a finite number >= 0, got " + value);
+        }
+        beta = value;
+    }
+
     /** Updates β from the mean KL of the last batch of {@code samples} rollouts. */
     public void update(double currentKl, int samples) {
         if (!adaptive) {

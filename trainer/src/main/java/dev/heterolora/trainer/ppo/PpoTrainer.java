@@ -15,6 +15,9 @@ import dev.heterolora.trainer.RewardModel;
 import dev.heterolora.trainer.Sampler;
 import dev.heterolora.trainer.Scalars;
 import dev.heterolora.trainer.TokenCodec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -69,6 +72,30 @@ public final class PpoTrainer implements AutoCloseable {
         this.trainable.addAll(value.parameters());
         this.optimizer = new AdamW(this.trainable, AdamW.Settings.withWeightDecay(0.0));
         this.kl = settings.klController();
+    }
+
+    /** The optimizer state's file in a checkpoint (moments, step count, and β in its metadata). */
+    public static final String STATE_FILE = "optimizer.safetensors";
+
+    /** Writes the optimizer's moments and the KL coefficient into the checkpoint folder {@code dir}. */
+    public void saveState(Path dir) {
+        optimizer.saveState(dir.resolve(STATE_FILE));
+        try {
+            Files.writeString(dir.resolve("beta.txt"), Double.toString(kl.beta()));
+        } catch (IOException e) {
+            throw new HeteroloraException("cannot write " + dir.resolve("beta.txt") + ": " + e.getMessage());
+        }
+    }
+
+    /** Restores what {@link #saveState} wrote (resuming a run exactly where it stopped). */
+    public void loadState(Path dir) {
+        optimizer.loadState(dir.resolve(STATE_FILE));
+        try {
+            kl.restore(Double.parseDouble(Files.readString(dir.resolve("beta.txt")).trim()));
+        } catch (IOException | NumberFormatException e) {
+            throw new HeteroloraException("cannot read the KL coefficient of checkpoint " + dir + ": "
+                    + e.getMessage());
+        }
     }
 
     /** The current KL coefficient. */
