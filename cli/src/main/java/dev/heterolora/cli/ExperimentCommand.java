@@ -39,7 +39,7 @@ final class ExperimentCommand implements Runnable {
 
     /**
      * {@code experiment rlhf}: full fine-tuning PPO against LoRA PPO, and LoRA PPO under each regulariser, over
-     * several seeds; one table (win-rate, reward, factuality, KL, training-state memory, seconds), printed and stored
+     * several seeds; one table (win-rate, reward, factuality, KL, memory, seconds), printed and stored
      * (every variant is a run in the database).
      */
     @Command(name = "rlhf", description = "Full fine-tune PPO vs LoRA PPO, and LoRA PPO with kl, none, js (and "
@@ -54,8 +54,8 @@ final class ExperimentCommand implements Runnable {
         @Mixin
         PpoOptions ppo;
 
-        @Option(names = "--regularisers", split = ",", defaultValue = "kl,none,js", description = "LoRA variants "
-                + "(default: ${DEFAULT-VALUE})")
+        @Option(names = "--regularisers", split = ",", defaultValue = "kl,none,js", description = "LoRA variants, or "
+                + "'all' (default: ${DEFAULT-VALUE})")
         List<String> regularisers;
 
         @Option(names = "--seeds", defaultValue = "2", description = "seeds per variant (default: ${DEFAULT-VALUE})")
@@ -82,7 +82,7 @@ final class ExperimentCommand implements Runnable {
         @Spec
         CommandSpec spec;
 
-        private record Row(String variant, long trainable, double stateMb, List<RlhfJob.Outcome> runs) {}
+        private record Row(String variant, long trainable, List<RlhfJob.Outcome> runs) {}
 
         private final java.util.Map<String, Integer> failures = new java.util.TreeMap<>();
 
@@ -101,25 +101,28 @@ final class ExperimentCommand implements Runnable {
                 try (HfTokenCodec codec = HfTokenCodec.load(policy, config)) {
                     RlhfJob.Inputs in = new RlhfJob.Inputs(policy, WorldHome.reward(world), prompts, eval, codec);
                     if (!noFull) {
-                        long n = config.baseParameters();
-                        // params + grads + Adam m, v, plus the frozen reference copy; fp32
                         rows.add(run(db, in, "full fine-tune / " + base.regulariser().id(), new Tuning.Full(),
-                                base.withLearningRate(fullLr), n, (4.0 * n + n) * 4 / 1e6));
+                                base.withLearningRate(fullLr), config.baseParameters()));
                     }
                     long lora = plan.trainableParameters(config);
-                    for (String r : regularisers) {
+                    List<String> names = regularisers.contains("all") ? java.util.Arrays.stream(Regulariser.values())
+                            .map(Regulariser::id).toList() : regularisers;
+                    for (String r : names) {
                         rows.add(run(db, in, "LoRA r" + rank + " / " + Regulariser.parse(r).id(),
-                                new Tuning.Lora(plan, 0f), base.withRegulariser(Regulariser.parse(r)), lora,
-                                4.0 * lora * 4 / 1e6));
+                                new Tuning.Lora(plan, 0f), base.withRegulariser(Regulariser.parse(r)), lora));
                     }
                 }
+                long id = db.createRun(null, null, "experiment-rlhf", table(rows, base).toString(),
+                        store.home().resolve("runs").resolve("experiment-rlhf").toString());
+                db.finishRun(id, "finished", null);
+                System.err.println("experiment stored as run " + id + " (its config_json holds the table)");
             }
             print(spec.commandLine().getOut(), rows, base);
             return 0;
         }
 
         private Row run(StudyStore db, RlhfJob.Inputs in, String variant, Tuning tuning, PpoSettings settings,
-                        long trainable, double stateMb) {
+                        long trainable) {
             List<RlhfJob.Outcome> outs = new ArrayList<>();
             for (int s = 0; s < seeds; s++) {
                 PpoSettings ps = settings.withSeed(settings.seed() + s);
@@ -137,40 +140,58 @@ final class ExperimentCommand implements Runnable {
                     failures.merge(variant, 1, Integer::sum);
                 }
             }
-            return new Row(variant, trainable, stateMb, outs);
+            return new Row(variant, trainable, outs);
+        }
+
+        /** The table as JSON: one object per variant with the means over seeds and the run ids. */
+        private ArrayNode table(List<Row> rows, PpoSettings base) {
+            ArrayNode arr = Json.MAPPER.createArrayNode();
+            for (Row r : rows) {
+                ObjectNode o = arr.addObject().put("variant", r.variant()).put("trainable", r.trainable())
+                        .put("weights_mb", mean(r, RlhfJob.Outcome::weightsMb))
+                        .put("state_mb", mean(r, RlhfJob.Outcome::stateMb))
+                        .put("peak_rss_mb", mean(r, RlhfJob.Outcome::peakRssMb))
+                        .put("rollout_tokens_per_second", mean(r, RlhfJob.Outcome::rolloutTokensPerSecond))
+                        .put("train_step_seconds", mean(r, RlhfJob.Outcome::trainStepSeconds));
+                o.put("failed", failures.getOrDefault(r.variant(), 0));
+                o.put("win_rate", mean(r, o2 -> o2.after().winRate()))
+                        .put("reward", mean(r, o2 -> o2.after().meanReward()))
+                        .put("factuality", mean(r, o2 -> o2.after().factuality()))
+                        .put("kl", mean(r, o2 -> o2.after().klToReference()))
+                        .put("seconds", mean(r, RlhfJob.Outcome::seconds));
+                ArrayNode runs = o.putArray("runs");
+                r.runs().forEach(x -> runs.add(x.runId()));
+                o.put("steps", base.steps()).put("seeds", seeds);
+            }
+            return arr;
         }
 
         private void print(PrintWriter out, List<Row> rows, PpoSettings base) {
             if (json) {
-                ArrayNode arr = Json.MAPPER.createArrayNode();
-                for (Row r : rows) {
-                    ObjectNode o = arr.addObject().put("variant", r.variant()).put("trainable", r.trainable())
-                            .put("state_mb", r.stateMb());
-                    o.put("failed", failures.getOrDefault(r.variant(), 0));
-                    o.put("win_rate", mean(r, o2 -> o2.after().winRate()))
-                            .put("reward", mean(r, o2 -> o2.after().meanReward()))
-                            .put("factuality", mean(r, o2 -> o2.after().factuality()))
-                            .put("kl", mean(r, o2 -> o2.after().klToReference()))
-                            .put("seconds", mean(r, RlhfJob.Outcome::seconds));
-                    ArrayNode runs = o.putArray("runs");
-                    r.runs().forEach(x -> runs.add(x.runId()));
-                }
-                out.println(arr);
+                out.println(table(rows, base));
                 return;
             }
             rows.stream().flatMap(r -> r.runs().stream()).findFirst().ifPresent(first -> out.printf("LoRA-PPO on the "
                     + "embedded world: %d steps × %d prompts, %d seed(s); SFT policy before training: reward %.3f, "
                     + "factuality %.3f%n", base.steps(), base.rolloutBatch(), seeds, first.before().meanReward(),
                     first.before().factuality()));
-            out.printf("%-26s %10s %9s %9s %9s %11s %8s %10s %8s %7s%n", "variant", "trainable", "win-rate", "reward",
-                    "factual", "KL to ref", "± win", "state MB", "seconds", "failed");
+            out.printf("%-26s %10s %8s %8s %8s %9s %7s %10s %9s %8s %8s %9s %7s %6s%n", "variant", "trainable",
+                    "win-rate", "reward", "factual", "KL to ref", "± win", "weights MB", "state MB", "peak MiB",
+                    "seconds", "rollout/s", "step s", "failed");
             for (Row r : rows) {
-                out.printf("%-26s %,10d %9.3f %9.3f %9.3f %11.3f %8.3f %10.2f %8.0f %7d%n", r.variant(), r.trainable(),
-                        mean(r, o -> o.after().winRate()), mean(r, o -> o.after().meanReward()),
-                        mean(r, o -> o.after().factuality()), mean(r, o -> o.after().klToReference()),
-                        std(r, o -> o.after().winRate()), r.stateMb(), mean(r, RlhfJob.Outcome::seconds),
+                out.printf("%-26s %,10d %8.3f %8.3f %8.3f %9.3f %7.3f %10.1f %9.2f %8.0f %8.0f %9.0f %7.2f %6d%n",
+                        r.variant(), r.trainable(), mean(r, o -> o.after().winRate()),
+                        mean(r, o -> o.after().meanReward()), mean(r, o -> o.after().factuality()),
+                        mean(r, o -> o.after().klToReference()), std(r, o -> o.after().winRate()),
+                        mean(r, RlhfJob.Outcome::weightsMb), mean(r, RlhfJob.Outcome::stateMb),
+                        mean(r, RlhfJob.Outcome::peakRssMb), mean(r, RlhfJob.Outcome::seconds),
+                        mean(r, RlhfJob.Outcome::rolloutTokensPerSecond), mean(r, RlhfJob.Outcome::trainStepSeconds),
                         failures.getOrDefault(r.variant(), 0));
             }
+            out.println("weights MB: every resident model weight (policy + adapters, frozen reference copy, reward "
+                    + "model, value model); state MB: gradients and AdamW moments of what is trained; peak MiB: the "
+                    + "process's peak RSS during the run (JVM included); rollout/s: sampled tokens per second; step s: "
+                    + "PPO optimisation time per step");
         }
 
         private static double mean(Row r, java.util.function.ToDoubleFunction<RlhfJob.Outcome> f) {

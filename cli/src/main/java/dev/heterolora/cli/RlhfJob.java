@@ -1,5 +1,6 @@
 package dev.heterolora.cli;
 
+import ai.djl.nn.Parameter;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.heterolora.model.CausalLM;
 import dev.heterolora.model.ComputeSettings;
@@ -39,8 +40,17 @@ final class RlhfJob {
     record Inputs(Path policyDir, Path rewardDir, List<String> prompts, List<Task> evalTasks, TokenCodec codec) {}
 
     /** How the run went. */
-    record Outcome(long runId, RlhfEvaluation before, RlhfEvaluation after, double seconds, double peakRssMb,
-                   double rolloutTokensPerSecond, double trainStepSeconds, Path outputDir) {}
+    /**
+     * How the run went.
+     *
+     * @param weightsMb every model weight resident during the run (policy, adapters, reference copy, reward model,
+     *                  value model), MB
+     * @param stateMb gradients and AdamW moments of everything trained, MB
+     * @param peakRssMb the process's peak resident memory during the run (Linux; NaN elsewhere), MiB
+     */
+    record Outcome(long runId, RlhfEvaluation before, RlhfEvaluation after, double seconds, double weightsMb,
+                   double stateMb, double peakRssMb, double rolloutTokensPerSecond, double trainStepSeconds,
+                   Path outputDir) {}
 
     /** Where a resumed run continues: its id, the first step still to run, and the checkpoint it restarts from. */
     record Resume(long runId, int fromStep, Path checkpoint) {}
@@ -69,6 +79,7 @@ final class RlhfJob {
             db.reopenRun(runId);
         }
         long start = System.nanoTime();
+        resetPeakRss();
         boolean full = !tuning.isLora();
         List<Task> eval = in.evalTasks().subList(0, Math.min(o.evalPrompts(), in.evalTasks().size()));
         Path checkpoint = outDir.resolve("checkpoint");
@@ -82,6 +93,7 @@ final class RlhfJob {
                 trainable = policy.adapterParameters();
             }
             RlhfEvaluation before = eval.isEmpty() ? null : evaluate(policy, reference, reward, in, eval, o, s);
+            double[] memory = new double[2];
             double[] rolloutSeconds = {0};
             double[] tokens = {0};
             double[] stepSeconds = {0};
@@ -92,6 +104,13 @@ final class RlhfJob {
                  PpoTrainer trainer = new PpoTrainer(policy, reference, reward, critic, in.codec(), trainable, s);
                  ProgressBar bar = o.progress() ? new ProgressBarBuilder().setTaskName("ppo").setInitialMax(s.steps())
                          .setStyle(ProgressBarStyle.ASCII).continuousUpdate().build() : null) {
+                memory[0] = (bytes(policy.baseParameters()) + bytes(policy.adapterParameters())
+                        + (reference == null ? 0 : bytes(reference.baseParameters()))
+                        + bytes(reward.backbone().baseParameters()) + bytes(List.of(reward.head().weight()))
+                        + bytes(critic.heldParameters())) / 1e6;
+                // a gradient and two fp32 moments per trained weight
+                memory[1] = trainer.trainableParameters().stream().mapToLong(p -> p.getArray().size()).sum()
+                        * 12.0 / 1e6;
                 if (resume != null) {
                     if (Files.isRegularFile(resume.checkpoint().resolve(PpoTrainer.STATE_FILE))) {
                         trainer.loadState(resume.checkpoint());
@@ -131,7 +150,8 @@ final class RlhfJob {
                 save(policy, critic, trainer, tuning, in, outDir.resolve("final"), s.steps() - 1);
             }
             db.finishRun(runId, "finished", null);
-            return new Outcome(runId, before, last[0], (System.nanoTime() - start) / 1e9, peakRssMb(),
+            return new Outcome(runId, before, last[0], (System.nanoTime() - start) / 1e9, memory[0], memory[1],
+                    peakRssMb(),
                     tokens[0] / Math.max(rolloutSeconds[0], 1e-9), stepSeconds[0] / s.steps(), outDir);
         } catch (RuntimeException e) {
             db.finishRun(runId, "failed", e.getMessage() + (Files.exists(checkpoint) ? " (last good checkpoint: "
@@ -174,6 +194,22 @@ final class RlhfJob {
 
     private static Path createParent(Path dir) throws IOException {
         return Files.createDirectories(dir.getParent());
+    }
+
+    private static long bytes(List<Parameter> ps) {
+        return ps.stream().mapToLong(p -> p.getArray().size() * p.getArray().getDataType().getNumOfBytes()).sum();
+    }
+
+    /**
+     * Restarts the kernel's peak-RSS counter (Linux: writing 5 to clear_refs), so {@link #peakRssMb} measures this
+     * run alone when an experiment runs several in one process; silently does nothing where unsupported.
+     */
+    private static void resetPeakRss() {
+        try {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            // not Linux, or not allowed: the peak then covers the whole process
+        }
     }
 
     /** Peak resident memory of this process (Linux), in MiB; NaN elsewhere. */

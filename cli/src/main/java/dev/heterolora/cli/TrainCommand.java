@@ -208,7 +208,8 @@ final class TrainCommand implements Callable<Integer> {
             ObjectNode j = Json.object();
             j.put("run", o.runId()).put("seconds", o.seconds()).put("output", o.outputDir().toString())
                     .put("rollout_tokens_per_second", o.rolloutTokensPerSecond())
-                    .put("train_step_seconds", o.trainStepSeconds());
+                    .put("train_step_seconds", o.trainStepSeconds()).put("weights_mb", o.weightsMb())
+                    .put("state_mb", o.stateMb()).put("peak_rss_mb", o.peakRssMb());
             if (o.after() != null) {
                 j.put("win_rate", o.after().winRate()).put("reward", o.after().meanReward())
                         .put("factuality", o.after().factuality()).put("kl", o.after().klToReference());
@@ -221,6 +222,8 @@ final class TrainCommand implements Callable<Integer> {
         if (o.after() != null) {
             out.printf("before: %s%nafter:  %s%n", o.before(), o.after());
         }
-        out.printf("rollout %.0f tokens/s, train step %.2f s%n", o.rolloutTokensPerSecond(), o.trainStepSeconds());
+        out.printf("rollout %.0f tokens/s, train step %.2f s; weights %.1f MB, gradients + AdamW moments %.2f MB, "
+                + "peak RSS %.0f MiB%n", o.rolloutTokensPerSecond(), o.trainStepSeconds(), o.weightsMb(), o.stateMb(),
+                o.peakRssMb());
     }
 }

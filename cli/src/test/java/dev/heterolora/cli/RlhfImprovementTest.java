@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -43,5 +44,31 @@ class RlhfImprovementTest {
         assertThat(t.get("reward").asDouble() - t.get("reward_before").asDouble()).as("reward gain")
                 .isGreaterThanOrEqualTo(0.15);
         assertThat(t.get("kl").asDouble()).as("KL to the reference").isBetween(0.0, 3.0);
+    }
+
+    @Test
+    void experimentRlhfComparesFullFineTuningWithLoraRegularisersAndStoresTheTable() throws IOException {
+        CliRunner x = CliRunner.run("experiment", "rlhf", "--steps", "2", "--seeds", "1", "--regularisers", "kl,none",
+                "--eval-prompts", "20", "--json", "--home", home.toString());
+        assertThat(x.exitCode()).as(x.err()).isZero();
+        JsonNode table = JSON.readTree(x.out());
+        assertThat(table).hasSize(3);
+        assertThat(table.get(0).get("variant").asText()).startsWith("full fine-tune");
+        assertThat(table.get(2).get("variant").asText()).isEqualTo("LoRA r8 / none");
+        for (JsonNode row : table) {
+            assertThat(row.get("failed").asInt()).isZero();
+            assertThat(row.get("runs")).hasSize(1);
+            assertThat(row.get("win_rate").asDouble()).isBetween(0.0, 1.0);
+            assertThat(row.get("weights_mb").asDouble()).isPositive();
+        }
+        // the paper's memory argument: LoRA trains (and keeps optimizer state for) a small fraction of the weights,
+        // and needs no frozen reference copy or reward-model copy for the value model
+        JsonNode full = table.get(0);
+        JsonNode lora = table.get(1);
+        assertThat(full.get("state_mb").asDouble()).isGreaterThan(5 * lora.get("state_mb").asDouble());
+        assertThat(full.get("weights_mb").asDouble()).isGreaterThan(1.5 * lora.get("weights_mb").asDouble());
+        JsonNode stored = JSON.readTree(CliRunner.run("sql", "--json", "--home", home.toString(), "SELECT CONFIG_JSON "
+                + "FROM RUN WHERE KIND = 'experiment-rlhf'").out());
+        assertThat(JSON.readTree(stored.get(0).get("CONFIG_JSON").asText())).isEqualTo(table);
     }
 }

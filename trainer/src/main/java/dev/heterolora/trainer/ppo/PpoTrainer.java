@@ -98,6 +98,11 @@ public final class PpoTrainer implements AutoCloseable {
         }
     }
 
+    /** Everything the optimizer updates: the policy's trainable parameters, then the value function's. */
+    public List<Parameter> trainableParameters() {
+        return Collections.unmodifiableList(trainable);
+    }
+
     /** The current KL coefficient. */
     public double beta() {
         return kl.beta();

@@ -16,6 +16,12 @@ public interface ValueFunction extends AutoCloseable {
     List<Parameter> parameters();
 
     /**
+     * The weights this value function holds beyond the reward model's (the head; its adapters; or a whole copy of
+     * the reward model when it trains every weight): what it adds to PPO's memory.
+     */
+    List<Parameter> heldParameters();
+
+    /**
      * Values [batch, t-1] (fp32) for the rollout ids/attention [batch, t]; {@code policyHidden} [batch, t, hidden]
      * are the policy's hidden states of the same batch (used by the shared head, ignored by a separate model).
      */

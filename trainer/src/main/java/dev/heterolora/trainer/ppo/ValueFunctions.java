@@ -99,6 +99,11 @@ public final class ValueFunctions {
         }
 
         @Override
+        public List<Parameter> heldParameters() {
+            return parameters();
+        }
+
+        @Override
         public NDArray values(NDArray ids, NDArray attention, NDArray policyHidden, boolean training) {
             return shiftedValues(head, policyHidden);
         }
@@ -134,6 +139,16 @@ public final class ValueFunctions {
         @Override
         public List<Parameter> parameters() {
             return parameters;
+        }
+
+        @Override
+        public List<Parameter> heldParameters() {
+            if (!ownsBackbone) {
+                return parameters;
+            }
+            List<Parameter> all = new ArrayList<>(backbone.baseParameters());
+            all.add(head.weight());
+            return all;
         }
 
         @Override
