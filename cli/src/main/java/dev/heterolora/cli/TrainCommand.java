@@ -88,8 +88,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "output folder (default: <home>/runs/<name>)")
     Path out;
 
-    @Option(names = "--json", description = "print a JSON summary")
+    @Option(names = "--json", description = "print a JSON summary (no progress bar)")
     boolean json;
+
+    @Option(names = "--no-progress", description = "no progress bar")
+    boolean noProgress;
 
     @Spec
     CommandSpec spec;
@@ -156,7 +159,7 @@ final class TrainCommand implements Callable<Integer> {
                 RlhfJob.Outcome o = RlhfJob.run(db, studyId, trialId,
                         new RlhfJob.Inputs(policyDir, reward, promptList, eval, codec), tuning, settings, value,
                         model.compute(), outDir, new RlhfJob.Options(evalEvery, checkpointEvery, evalPrompts, 0.7,
-                                !json), config0);
+                                !json && !noProgress), config0);
                 print(spec.commandLine().getOut(), o);
             }
         }
@@ -195,7 +198,7 @@ final class TrainCommand implements Callable<Integer> {
                         new RlhfJob.Inputs(policyDir, Path.of(c.get("reward").asText()), promptList, eval, codec),
                         tuning, settings, value, model.compute(), Path.of(c.get("output").asText()),
                         new RlhfJob.Options(c.get("eval_every").asInt(), c.get("checkpoint_every").asInt(),
-                                c.get("eval_prompts").asInt(), 0.7, !json), c,
+                                c.get("eval_prompts").asInt(), 0.7, !json && !noProgress), c,
                         new RlhfJob.Resume(id, fromStep, checkpoint));
                 print(spec.commandLine().getOut(), o);
             }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.heterolora.model.io.SafeTensorFile;
+import dev.heterolora.model.io.TensorData;
 import dev.heterolora.model.io.TensorEntry;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -125,6 +126,30 @@ class WorldPipelineTest {
         assertThat(again.err()).contains("finished");
     }
 
+    @Test
+    void aRewardModelThatGoesNonFiniteFailsTheRunWithOneLine(@TempDir Path tmp) throws IOException {
+        Path rm = tmp.resolve("rm");
+        Files.createDirectories(rm);
+        try (var files = Files.list(home.resolve("world/reward"))) {
+            for (Path f : files.toList()) {
+                Files.copy(f, rm.resolve(f.getFileName()));
+            }
+        }
+        float[] nan = new float[128];
+        java.util.Arrays.fill(nan, Float.NaN);
+        SafeTensorFile.write(rm.resolve("reward_head.safetensors"), new java.util.TreeMap<>(java.util.Map.of(
+                "score.weight", TensorData.ofFloats(new long[] {1, 128}, nan))), java.util.Map.of("format", "pt"));
+        CliRunner train = run("train", "--uniform-rank", "2", "--reward", rm.toString(), "--steps", "2",
+                "--rollout-batch", "4", "--mini-batch", "4", "--eval-prompts", "4", "--json", "--out",
+                tmp.resolve("run").toString());
+        assertThat(train.exitCode()).isEqualTo(2);
+        assertThat(train.err().strip()).isEqualTo("heterolora: non-finite reward at PPO step 0; the run stops here");
+        JsonNode runs = JSON.readTree(run("sql", "--json", "SELECT STATUS, MESSAGE FROM RUN WHERE OUTPUT_DIR = '"
+                + tmp.resolve("run") + "'").out());
+        assertThat(runs.get(0).get("STATUS").asText()).isEqualTo("failed");
+        assertThat(runs.get(0).get("MESSAGE").asText()).contains("non-finite reward");
+    }
+
     private static String[] concat(String[] a, String... b) {
         String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
@@ -144,6 +169,17 @@ class WorldPipelineTest {
                 tmp.resolve("rm").toString(), "--no-progress");
         assertThat(rm.exitCode()).as(rm.err()).isZero();
         assertThat(tmp.resolve("rm/reward_head.safetensors")).exists();
+        // a LoRA reward model cannot lend its weights to a separate value model; a shared value head works
+        String[] ppo = {"train", "--uniform-rank", "2", "--reward", tmp.resolve("rm").toString(), "--steps", "1",
+            "--rollout-batch", "4", "--mini-batch", "4", "--eval-prompts", "4", "--checkpoint-every", "0",
+            "--no-progress", "--home", home.toString()};
+        CliRunner separate = CliRunner.run(concat(ppo, "--out", tmp.resolve("ppo1").toString()));
+        assertThat(separate.exitCode()).isEqualTo(2);
+        assertThat(separate.err().strip()).startsWith("heterolora:").contains("--value shared").doesNotContain("\n");
+        CliRunner shared = CliRunner.run(concat(ppo, "--value", "shared", "--out", tmp.resolve("ppo2").toString()));
+        assertThat(shared.exitCode()).as(shared.err()).isZero();
+        assertThat(tmp.resolve("ppo2/final/value_head.safetensors")).exists();
+        assertThat(tmp.resolve("ppo2/final/value")).doesNotExist();
         Path bad = tmp.resolve("bad.jsonl");
         Files.writeString(bad, "{\"prompt\": \"a\", \"response\": \"b\"}\n{\"prompt\": \n");
         CliRunner broken = CliRunner.run("sft", "--model", world.resolve("policy").toString(), "--data", bad.toString(), "--full",

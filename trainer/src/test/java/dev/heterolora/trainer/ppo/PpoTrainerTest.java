@@ -1,6 +1,7 @@
 package dev.heterolora.trainer.ppo;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -9,6 +10,7 @@ import ai.djl.nn.Parameter;
 import dev.heterolora.model.AdapterPlan;
 import dev.heterolora.model.CausalLM;
 import dev.heterolora.model.ComputeSettings;
+import dev.heterolora.model.HeteroloraException;
 import dev.heterolora.trainer.RewardModel;
 import dev.heterolora.trainer.Sampler;
 import dev.heterolora.trainer.TinyModels;
@@ -117,6 +119,30 @@ class PpoTrainerTest {
                     assertThat(v1.abs().max().getFloat()).isGreaterThan(0f);
                     assertThat(maxAbsDiff(v1, v2)).isLessThan(1e-6f);
                 }
+            }
+        }
+    }
+
+    @Test
+    void aNonFiniteLossStopsTheRunBeforeAnyWeightChanges(@TempDir Path tmp) {
+        PpoSettings settings = new PpoSettings(1, 8, 4, 1, 1e-2, 0.02, 0, 10_000, Regulariser.KL, 1.0, 0.95, 0.2, 0.2,
+                0.1, 1.0, 6, 1.0, 0, 0);
+        try (CausalLM policy = TinyModels.model(VOCAB, 3);
+             RewardModel reward = RewardModel.withFreshHead(TinyModels.model(VOCAB, 9), 4)) {
+            Tuning.Lora tuning = lora(policy, 4);
+            List<Parameter> trainable = tuning.prepare(policy, 5);
+            try (ValueFunction value = ValueFunctions.create(new ValueSetup(ValueSetup.Kind.SHARED, 2), tuning,
+                    policy, reward, tmp, ComputeSettings.cpu(), 0, null);
+                 PpoTrainer trainer = new PpoTrainer(policy, null, reward, value, CharCodec.INSTANCE, trainable,
+                         settings)) {
+                NDArray head = value.parameters().get(0).getArray();
+                head.set(new NDIndex("0, 0"), Float.NaN);
+                float[] before = trainable.get(0).getArray().toFloatArray();
+                assertThatThrownBy(() -> trainer.train(PROMPTS, (step, m) -> { }))
+                        .isInstanceOf(HeteroloraException.class)
+                        .hasMessageStartingWith("non-finite loss at PPO step 0");
+                assertThat(trainable.get(0).getArray().toFloatArray()).containsExactly(before);
+                assertThat(maxB(policy)).isZero();
             }
         }
     }
