@@ -150,7 +150,6 @@ final class ExperimentCommand implements Runnable {
                 ObjectNode o = arr.addObject().put("variant", r.variant()).put("trainable", r.trainable())
                         .put("weights_mb", mean(r, RlhfJob.Outcome::weightsMb))
                         .put("state_mb", mean(r, RlhfJob.Outcome::stateMb))
-                        .put("peak_rss_mb", mean(r, RlhfJob.Outcome::peakRssMb))
                         .put("rollout_tokens_per_second", mean(r, RlhfJob.Outcome::rolloutTokensPerSecond))
                         .put("train_step_seconds", mean(r, RlhfJob.Outcome::trainStepSeconds));
                 o.put("failed", failures.getOrDefault(r.variant(), 0));
@@ -175,23 +174,23 @@ final class ExperimentCommand implements Runnable {
                     + "embedded world: %d steps × %d prompts, %d seed(s); SFT policy before training: reward %.3f, "
                     + "factuality %.3f%n", base.steps(), base.rolloutBatch(), seeds, first.before().meanReward(),
                     first.before().factuality()));
-            out.printf("%-26s %10s %8s %8s %8s %9s %7s %10s %9s %8s %8s %9s %7s %6s%n", "variant", "trainable",
-                    "win-rate", "reward", "factual", "KL to ref", "± win", "weights MB", "state MB", "peak MiB",
-                    "seconds", "rollout/s", "step s", "failed");
+            out.printf("%-26s %10s %8s %8s %8s %9s %7s %10s %9s %8s %9s %7s %6s%n", "variant", "trainable",
+                    "win-rate", "reward", "factual", "KL to ref", "± win", "weights MB", "state MB", "seconds",
+                    "rollout/s", "step s", "failed");
             for (Row r : rows) {
-                out.printf("%-26s %,10d %8.3f %8.3f %8.3f %9.3f %7.3f %10.1f %9.2f %8.0f %8.0f %9.0f %7.2f %6d%n",
+                out.printf("%-26s %,10d %8.3f %8.3f %8.3f %9.3f %7.3f %10.1f %9.2f %8.0f %9.0f %7.2f %6d%n",
                         r.variant(), r.trainable(), mean(r, o -> o.after().winRate()),
                         mean(r, o -> o.after().meanReward()), mean(r, o -> o.after().factuality()),
                         mean(r, o -> o.after().klToReference()), std(r, o -> o.after().winRate()),
                         mean(r, RlhfJob.Outcome::weightsMb), mean(r, RlhfJob.Outcome::stateMb),
-                        mean(r, RlhfJob.Outcome::peakRssMb), mean(r, RlhfJob.Outcome::seconds),
+                        mean(r, RlhfJob.Outcome::seconds),
                         mean(r, RlhfJob.Outcome::rolloutTokensPerSecond), mean(r, RlhfJob.Outcome::trainStepSeconds),
                         failures.getOrDefault(r.variant(), 0));
             }
             out.println("weights MB: every resident model weight (policy + adapters, frozen reference copy, reward "
-                    + "model, value model); state MB: gradients and AdamW moments of what is trained; peak MiB: the "
-                    + "process's peak RSS during the run (JVM included); rollout/s: sampled tokens per second; step s: "
-                    + "PPO optimisation time per step");
+                    + "model, value model); state MB: gradients and AdamW moments of what is trained (variants share "
+                    + "one process, so peak RSS is not comparable here: `train` prints it per run); rollout/s: "
+                    + "sampled tokens per second; step s: PPO optimisation time per step");
         }
 
         private static double mean(Row r, java.util.function.ToDoubleFunction<RlhfJob.Outcome> f) {

@@ -46,7 +46,7 @@ final class RlhfJob {
      * @param weightsMb every model weight resident during the run (policy, adapters, reference copy, reward model,
      *                  value model), MB
      * @param stateMb gradients and AdamW moments of everything trained, MB
-     * @param peakRssMb the process's peak resident memory during the run (Linux; NaN elsewhere), MiB
+     * @param peakRssMb the process's peak resident memory so far (Linux; NaN elsewhere), MiB
      */
     record Outcome(long runId, RlhfEvaluation before, RlhfEvaluation after, double seconds, double weightsMb,
                    double stateMb, double peakRssMb, double rolloutTokensPerSecond, double trainStepSeconds,
@@ -79,7 +79,6 @@ final class RlhfJob {
             db.reopenRun(runId);
         }
         long start = System.nanoTime();
-        resetPeakRss();
         boolean full = !tuning.isLora();
         List<Task> eval = in.evalTasks().subList(0, Math.min(o.evalPrompts(), in.evalTasks().size()));
         Path checkpoint = outDir.resolve("checkpoint");
@@ -198,18 +197,6 @@ final class RlhfJob {
 
     private static long bytes(List<Parameter> ps) {
         return ps.stream().mapToLong(p -> p.getArray().size() * p.getArray().getDataType().getNumOfBytes()).sum();
-    }
-
-    /**
-     * Restarts the kernel's peak-RSS counter (Linux: writing 5 to clear_refs), so {@link #peakRssMb} measures this
-     * run alone when an experiment runs several in one process; silently does nothing where unsupported.
-     */
-    private static void resetPeakRss() {
-        try {
-            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
-        } catch (IOException | UnsupportedOperationException | SecurityException e) {
-            // not Linux, or not allowed: the peak then covers the whole process
-        }
     }
 
     /** Peak resident memory of this process (Linux), in MiB; NaN elsewhere. */

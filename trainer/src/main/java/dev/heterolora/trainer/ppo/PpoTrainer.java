@@ -140,18 +140,40 @@ public final class PpoTrainer implements AutoCloseable {
         try (NDManager scope = policy.manager().newSubManager()) {
             Rollout.Arrays a = r.arrays(scope);
             NDArray mask = a.responseMask();
-            // old log-probs, values and the reference's log-probs, no gradient
-            NDArray hidden = policy.hidden(a.ids(), a.attention(), null, false);
-            NDArray logAll = shiftedLogProbs(policy, hidden);
-            NDArray oldLogp = gather(logAll, a.targets());
-            NDArray oldValues = value.values(a.ids(), a.attention(), hidden, false).mul(mask);
-            NDArray refLogAll = referenceLogProbs(policy, reference, a.ids(), a.attention());
-            NDArray refLogp = gather(refLogAll, a.targets());
-            NDArray divergence = (settings.regulariser().needsFullDistributions()
-                    ? settings.regulariser().exact(logAll, refLogAll)
-                    : settings.regulariser().perToken(oldLogp, refLogp)).mul(mask);
-            NDArray scores = reward.rewards(a.ids(), a.attention(), false);
-            float[] score = scores.toFloatArray();
+            // old log-probs, values, the reference's log-probs and the scores, no gradient. DJL frees an op's output
+            // only with its manager, so each forward runs on its own copy of the inputs in a sub-scope (its
+            // activations go with it) and only the per-token results are kept: the peak is one forward, not four.
+            NDArray oldLogp;
+            NDArray oldValues;
+            NDArray logAll = null;
+            double entropy;
+            boolean exact = settings.regulariser().needsFullDistributions();
+            try (NDManager fwd = scope.newSubManager()) {
+                Rollout.Arrays f = r.arrays(fwd);
+                NDArray hidden = policy.hidden(f.ids(), f.attention(), null, false);
+                NDArray all = shiftedLogProbs(policy, hidden);
+                oldLogp = keep(gather(all, f.targets()), scope);
+                entropy = PpoMath.maskedMean(all.exp().mul(all).sum(new int[] {2}).neg(), f.responseMask()).getFloat();
+                oldValues = keep(value.values(f.ids(), f.attention(), hidden, false).mul(f.responseMask()), scope);
+                if (exact) {
+                    logAll = keep(all, scope);
+                }
+            }
+            NDArray refLogp;
+            NDArray divergence;
+            try (NDManager fwd = scope.newSubManager()) {
+                Rollout.Arrays f = r.arrays(fwd);
+                NDArray refAll = referenceLogProbs(policy, reference, f.ids(), f.attention());
+                refLogp = keep(gather(refAll, f.targets()), scope);
+                divergence = keep((exact ? settings.regulariser().exact(logAll, refAll)
+                        : settings.regulariser().perToken(oldLogp, refLogp)).mul(mask), scope);
+            }
+            float[] score;
+            try (NDManager fwd = scope.newSubManager()) {
+                Rollout.Arrays f = r.arrays(fwd);
+                score = reward.rewards(f.ids(), f.attention(), false).toFloatArray();
+            }
+            checkFinite(step, "reward", mean(score));
             for (int i = 0; i < score.length; i++) {
                 if (!samples.get(i).ended()) {
                     score[i] += (float) settings.missingEosPenalty();
@@ -165,8 +187,6 @@ public final class PpoTrainer implements AutoCloseable {
             NDArray returns = gae[1];
             NDArray k1 = oldLogp.sub(refLogp).mul(mask);
             double seqKl = k1.sum(new int[] {1}).mean().getFloat();
-            double entropy = PpoMath.maskedMean(logAll.exp().mul(logAll).sum(new int[] {2}).neg(), mask).getFloat();
-            checkFinite(step, "reward", scores.mean().getFloat());
             metrics.put("reward_mean", mean(score));
             metrics.put("reward_std", std(score));
             metrics.put("kl", seqKl);
@@ -213,25 +233,28 @@ public final class PpoTrainer implements AutoCloseable {
             for (int startRow = 0; startRow < rows; startRow += settings.miniBatch()) {
                 List<Integer> pick = order.subList(startRow, (int) Math.min(rows, startRow + settings.miniBatch()));
                 try (NDManager mb = policy.manager().newSubManager()) {
+                    // the slices belong to this minibatch's scope, and so do the activations computed from them
                     NDArray idx = mb.create(pick.stream().mapToLong(Integer::longValue).toArray());
-                    NDArray ids = a.ids().get(idx);
-                    NDArray att = a.attention().get(idx);
-                    NDArray targets = a.targets().get(idx);
-                    NDArray mask = a.responseMask().get(idx);
+                    NDArray ids = keep(a.ids().get(idx), mb);
+                    NDArray att = keep(a.attention().get(idx), mb);
+                    NDArray targets = keep(a.targets().get(idx), mb);
+                    NDArray mask = keep(a.responseMask().get(idx), mb);
+                    NDArray oldLogpMb = keep(oldLogp.get(idx), mb);
                     PpoMath.PolicyLoss pl;
                     NDArray vl;
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                         NDArray hidden = policy.hidden(ids, att, null, true);
                         NDArray logp = gather(shiftedLogProbs(policy, hidden), targets);
                         NDArray v = value.values(ids, att, hidden, true);
-                        pl = PpoMath.policyLoss(logp, oldLogp.get(idx), advantages.get(idx), mask, settings.clip());
-                        vl = PpoMath.valueLoss(v, oldValues.get(idx), returns.get(idx), mask, settings.valueClip());
+                        pl = PpoMath.policyLoss(logp, oldLogpMb, keep(advantages.get(idx), mb), mask, settings.clip());
+                        vl = PpoMath.valueLoss(v, keep(oldValues.get(idx), mb), keep(returns.get(idx), mb), mask,
+                                settings.valueClip());
                         NDArray loss = pl.loss().add(vl.mul(Scalars.of(vl, settings.vfCoef())));
                         if (!Double.isFinite(loss.getFloat())) {
                             throw new HeteroloraException(String.format("non-finite loss at PPO step %d (policy loss "
                                     + "%s, value loss %s, largest log-ratio %s); the run stops here", step,
                                     pl.loss().getFloat(), vl.getFloat(),
-                                    logp.sub(oldLogp.get(idx)).mul(mask).abs().max().getFloat()));
+                                    logp.sub(oldLogpMb).mul(mask).abs().max().getFloat()));
                         }
                         gc.backward(loss);
                     }
@@ -255,6 +278,12 @@ public final class PpoTrainer implements AutoCloseable {
         metrics.put("clip_fraction", clipFraction / updates);
         metrics.put("approx_kl", approxKl / updates);
         metrics.put("grad_norm", gradNorm / updates);
+    }
+
+    /** Moves {@code x} to {@code scope} (freed with it) and returns it. */
+    private static NDArray keep(NDArray x, NDManager scope) {
+        x.attach(scope);
+        return x;
     }
 
     private static void checkFinite(int step, String what, double v) {

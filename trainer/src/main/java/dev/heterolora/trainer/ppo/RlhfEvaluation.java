@@ -72,13 +72,19 @@ public record RlhfEvaluation(double winRate, double meanReward, double factualit
             Rollout part = new Rollout(rollout.sequences().subList(start, end),
                     Arrays.copyOfRange(rollout.promptLengths(), start, end),
                     Arrays.copyOfRange(rollout.responseLengths(), start, end));
+            // one scope per forward (DJL frees activations with their manager): the peak is one forward
+            double sumP;
+            double sumQ;
             try (NDManager scope = policy.manager().newSubManager()) {
                 Rollout.Arrays a = part.arrays(scope);
-                NDArray logp = tokenLogProbs(policy, a);
-                NDArray logq = sft == null ? policy.withAdaptersOff(() -> tokenLogProbs(policy, a))
-                        : tokenLogProbs(sft, a);
-                total += logp.sub(logq).mul(a.responseMask()).sum().getFloat();
+                sumP = tokenLogProbs(policy, a).mul(a.responseMask()).sum().getFloat();
             }
+            try (NDManager scope = policy.manager().newSubManager()) {
+                Rollout.Arrays a = part.arrays(scope);
+                sumQ = (sft == null ? policy.withAdaptersOff(() -> tokenLogProbs(policy, a)) : tokenLogProbs(sft, a))
+                        .mul(a.responseMask()).sum().getFloat();
+            }
+            total += sumP - sumQ;
         }
         return total / Math.max(1, n);
     }
