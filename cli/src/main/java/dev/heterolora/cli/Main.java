@@ -14,7 +14,8 @@ import picocli.CommandLine.Command;
  * The {@code heterolora} command: parses flags, runs one subcommand, prints its result, and turns user errors
  * into one line on stderr with exit status 2.
  */
-@Command(name = "heterolora", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(name = "heterolora", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
+        versionProvider = Main.Version.class,
         description = "Decides where LoRA adapters go in a language model (zero-cost proxies + genetic search) "
                 + "and aligns it with LoRA-based PPO.",
         subcommands = {WorldCommand.class, SearchCommand.class, TrainCommand.class, SftCommand.class,

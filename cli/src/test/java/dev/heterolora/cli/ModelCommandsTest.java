@@ -27,6 +27,18 @@ class ModelCommandsTest {
     }
 
     @Test
+    void everySubcommandTakesHelp() {
+        for (String[] c : new String[][] {{"train"}, {"world", "build"}, {"experiment", "rlhf"}, {"bench", "model"},
+            {"sql"}, {"search"}}) {
+            String[] args = java.util.Arrays.copyOf(c, c.length + 1);
+            args[c.length] = "--help";
+            CliRunner r = CliRunner.run(args);
+            assertThat(r.exitCode()).as(String.join(" ", args) + ": " + r.err()).isZero();
+            assertThat(r.out()).startsWith("Usage: heterolora " + String.join(" ", c));
+        }
+    }
+
+    @Test
     void inspectReportsSizesAndSites() throws IOException {
         CliRunner r = CliRunner.run("inspect", "--model", CliRunner.fixture("llama-tiny").toString(), "--json");
         assertThat(r.exitCode()).as(r.err()).isZero();
