@@ -61,6 +61,9 @@ final class PpoOptions {
     @Option(names = "--temperature", description = "rollout sampling temperature (default: 1.0)")
     Double temperature;
 
+    @Option(names = "--top-p", description = "rollout nucleus sampling (default: 1.0 = plain sampling)")
+    Double topP;
+
     @Option(names = "--missing-eos-penalty", description = "added to the score of responses without an end token "
             + "(default: 0 = none)")
     Double missingEosPenalty;
@@ -82,7 +85,7 @@ final class PpoOptions {
                 or(klTarget, D.klTarget()), or(klHorizon, D.klHorizon()), r, or(gamma, D.gamma()),
                 or(lambda, D.lambda()), or(clip, D.clip()), or(valueClip, D.valueClip()), or(vfCoef, D.vfCoef()),
                 or(maxGradNorm, D.maxGradNorm()), or(maxNewTokens, D.maxNewTokens()),
-                or(temperature, D.temperature()), or(missingEosPenalty, D.missingEosPenalty()), seed);
+                or(temperature, D.temperature()), or(topP, D.topP()), or(missingEosPenalty, D.missingEosPenalty()), seed);
     }
 
     ValueSetup value() {

@@ -39,6 +39,17 @@ class ModelCommandsTest {
     }
 
     @Test
+    void outOfRangePpoSettingsAreOneLineErrorsBeforeAnythingIsBuilt(@TempDir Path home) {
+        for (String[] bad : new String[][] {{"--top-p", "1.5"}, {"--lambda", "2"}, {"--lr", "-1"}, {"--steps", "0"},
+            {"--value", "elsewhere"}, {"--value-rank", "0"}}) {
+            CliRunner r = CliRunner.run("train", "--uniform-rank", "4", bad[0], bad[1], "--home", home.toString());
+            assertThat(r.exitCode()).as(String.join(" ", bad)).isEqualTo(2);
+            assertThat(r.err().strip()).startsWith("heterolora: ").doesNotContain("\n");
+        }
+        assertThat(home.resolve("world")).doesNotExist();
+    }
+
+    @Test
     void inspectReportsSizesAndSites() throws IOException {
         CliRunner r = CliRunner.run("inspect", "--model", CliRunner.fixture("llama-tiny").toString(), "--json");
         assertThat(r.exitCode()).as(r.err()).isZero();

@@ -18,11 +18,17 @@ public final class Sampler {
      */
     public static List<Sample> sample(CausalLM model, TokenCodec codec, List<String> prompts, int maxNewTokens,
                                       double temperature, long seed, int batchSize) {
+        return sample(model, codec, prompts, maxNewTokens, temperature, 1.0, seed, batchSize);
+    }
+
+    /** As {@link #sample(CausalLM, TokenCodec, List, int, double, long, int)}, with nucleus sampling at {@code topP}. */
+    public static List<Sample> sample(CausalLM model, TokenCodec codec, List<String> prompts, int maxNewTokens,
+                                      double temperature, double topP, long seed, int batchSize) {
         List<Sample> out = new ArrayList<>(prompts.size());
         for (int start = 0, batch = 0; start < prompts.size(); start += batchSize, batch++) {
             List<int[]> ids = prompts.subList(start, Math.min(prompts.size(), start + batchSize)).stream()
                     .map(codec::promptTokens).toList();
-            Generator.Settings settings = new Generator.Settings(maxNewTokens, temperature, 0, 1.0, seed + batch,
+            Generator.Settings settings = new Generator.Settings(maxNewTokens, temperature, 0, topP, seed + batch,
                     codec.eosId());
             for (int[] g : Generator.generate(model, ids, settings)) {
                 boolean ended = g.length > 0 && g[g.length - 1] == codec.eosId();

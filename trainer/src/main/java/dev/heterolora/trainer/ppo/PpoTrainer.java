@@ -131,7 +131,7 @@ public final class PpoTrainer implements AutoCloseable {
     public Map<String, Double> step(int step, List<String> prompts) {
         long start = System.nanoTime();
         List<Sampler.Sample> samples = Sampler.sample(policy, codec, prompts, settings.maxNewTokens(),
-                settings.temperature(), settings.seed() * 1_000_003L + step, prompts.size());
+                settings.temperature(), settings.topP(), settings.seed() * 1_000_003L + step, prompts.size());
         double rolloutSeconds = (System.nanoTime() - start) / 1e9;
         Rollout r = Rollout.of(prompts, samples, codec);
         Map<String, Double> metrics = new LinkedHashMap<>();

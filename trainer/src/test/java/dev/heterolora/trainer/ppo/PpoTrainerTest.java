@@ -32,6 +32,12 @@ class PpoTrainerTest {
     private static final List<String> PROMPTS = List.of("12+35=", "rev:abc=", "up:xy=", "sort:cab=", "3+4=",
             "rev:hello=", "up:q=", "sort:zyx=");
 
+    /** The paper's constants at a tiny scale: 8 prompts per step, minibatches of 4, 6 new tokens, lr 1e-2. */
+    private static PpoSettings settings(int steps, int epochs) {
+        return new PpoSettings(steps, 8, 4, epochs, 1e-2, 0.02, 0, 10_000, Regulariser.KL, 1.0, 0.95, 0.2, 0.2, 0.1,
+                1.0, 6, 1.0, 1.0, 0, 0);
+    }
+
     private static Tuning.Lora lora(CausalLM m, int rank) {
         return new Tuning.Lora(AdapterPlan.uniform(m.config().sites(false), rank, 2.0 * rank), 0f);
     }
@@ -80,8 +86,7 @@ class PpoTrainerTest {
 
     @Test
     void aSeparateValueModelSharesTheRewardModelsWeightsAndLeavesItsScoresUnchanged(@TempDir Path tmp) {
-        PpoSettings settings = new PpoSettings(2, 8, 4, 2, 1e-2, 0.02, 0, 10_000, Regulariser.KL, 1.0, 0.95, 0.2, 0.2, 0.1, 1.0, 6,
-                1.0, 0, 0);
+        PpoSettings settings = settings(2, 2);
         try (CausalLM policy = TinyModels.model(VOCAB, 3);
              RewardModel reward = RewardModel.withFreshHead(TinyModels.model(VOCAB, 9), 4)) {
             List<int[]> seqs = new ArrayList<>();
@@ -125,8 +130,7 @@ class PpoTrainerTest {
 
     @Test
     void aNonFiniteLossStopsTheRunBeforeAnyWeightChanges(@TempDir Path tmp) {
-        PpoSettings settings = new PpoSettings(1, 8, 4, 1, 1e-2, 0.02, 0, 10_000, Regulariser.KL, 1.0, 0.95, 0.2, 0.2,
-                0.1, 1.0, 6, 1.0, 0, 0);
+        PpoSettings settings = settings(1, 1);
         try (CausalLM policy = TinyModels.model(VOCAB, 3);
              RewardModel reward = RewardModel.withFreshHead(TinyModels.model(VOCAB, 9), 4)) {
             Tuning.Lora tuning = lora(policy, 4);
