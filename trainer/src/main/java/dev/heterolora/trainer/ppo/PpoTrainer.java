@@ -50,6 +50,12 @@ public final class PpoTrainer implements AutoCloseable {
     private final List<Parameter> trainable;
     private final AdamW optimizer;
     private final KlController kl;
+    /**
+     * Sequence-KL estimate (nats) below which a step counts as negative for the warning: right after the start the
+     * policy equals the reference and the sampled k1 wobbles around 0 by a few thousandths, which is noise.
+     */
+    static final double NEGATIVE_KL_WARNING = -0.05;
+
     private int negativeKlSteps;
 
     /**
@@ -200,11 +206,11 @@ public final class PpoTrainer implements AutoCloseable {
             metrics.put("beta", kl.beta());
             optimise(step, a, oldLogp, oldValues, advantages, returns, metrics);
             kl.update(seqKl, prompts.size());
-            if (seqKl < 0) {
+            if (seqKl < NEGATIVE_KL_WARNING) {
                 negativeKlSteps++;
                 if (negativeKlSteps == 3) {
-                    System.err.println("warning: the k1 KL estimate has been negative for 3 steps in a row "
-                            + "(a known precursor of PPO failure)");
+                    System.err.println("warning: the k1 KL estimate has been below " + NEGATIVE_KL_WARNING
+                            + " for 3 steps in a row (a known precursor of PPO failure)");
                 }
             } else {
                 negativeKlSteps = 0;
