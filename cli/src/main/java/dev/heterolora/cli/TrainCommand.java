@@ -182,7 +182,12 @@ final class TrainCommand implements Callable<Integer> {
                 throw new HeteroloraException("run " + id + " has no checkpoint in " + checkpoint);
             }
             int fromStep = Integer.parseInt(java.nio.file.Files.readString(checkpoint.resolve("step.txt")).trim()) + 1;
-            PpoSettings settings = Json.MAPPER.treeToValue(c.get("ppo"), PpoSettings.class);
+            // runs stored before --top-p existed sampled with top-p 1
+            ObjectNode stored = (ObjectNode) c.get("ppo");
+            if (!stored.has("topP")) {
+                stored.put("topP", 1.0);
+            }
+            PpoSettings settings = Json.MAPPER.treeToValue(stored, PpoSettings.class);
             // runs stored before --value existed trained a head on the policy
             ValueSetup value = c.hasNonNull("value") ? Json.MAPPER.treeToValue(c.get("value"), ValueSetup.class)
                     : new ValueSetup(ValueSetup.Kind.SHARED, ValueSetup.defaults().rank());
