@@ -55,9 +55,8 @@ public final class RewardModel implements AutoCloseable {
 
     /** Rewards [batch] (fp32) for ids/mask [batch, t]. */
     public NDArray rewards(NDArray ids, NDArray mask, boolean training) {
-        NDArray perToken = backboneLent
-                ? backbone.withAdaptersOff(() -> head.apply(backbone.hidden(ids, mask, null, training)))
-                : head.apply(backbone.hidden(ids, mask, null, training));
+        java.util.function.Supplier<NDArray> forward = () -> head.apply(backbone.hidden(ids, mask, null, training));
+        NDArray perToken = backboneLent ? backbone.withAdaptersOff(forward) : forward.get();
         return ScalarHead.atLastToken(perToken, mask);
     }
 

@@ -41,6 +41,17 @@ public final class PpoTrainer implements AutoCloseable {
         void accept(int step, Map<String, Double> metrics);
     }
 
+    /** The optimizer state's file in a checkpoint (AdamW moments and step count). */
+    public static final String STATE_FILE = "optimizer.safetensors";
+    /** The KL coefficient's file in a checkpoint (β changes during a run under the adaptive controller). */
+    public static final String BETA_FILE = "beta.txt";
+
+    /**
+     * Sequence-KL estimate (nats) below which a step counts as negative for the warning: right after the start the
+     * policy equals the reference and the sampled k1 wobbles around 0 by a few thousandths, which is noise.
+     */
+    static final double NEGATIVE_KL_WARNING = -0.05;
+
     private final CausalLM policy;
     private final CausalLM reference;
     private final RewardModel reward;
@@ -50,12 +61,6 @@ public final class PpoTrainer implements AutoCloseable {
     private final List<Parameter> trainable;
     private final AdamW optimizer;
     private final KlController kl;
-    /**
-     * Sequence-KL estimate (nats) below which a step counts as negative for the warning: right after the start the
-     * policy equals the reference and the sampled k1 wobbles around 0 by a few thousandths, which is noise.
-     */
-    static final double NEGATIVE_KL_WARNING = -0.05;
-
     private int negativeKlSteps;
 
     /**
@@ -80,16 +85,13 @@ public final class PpoTrainer implements AutoCloseable {
         this.kl = settings.klController();
     }
 
-    /** The optimizer state's file in a checkpoint (moments, step count, and β in its metadata). */
-    public static final String STATE_FILE = "optimizer.safetensors";
-
     /** Writes the optimizer's moments and the KL coefficient into the checkpoint folder {@code dir}. */
     public void saveState(Path dir) {
         optimizer.saveState(dir.resolve(STATE_FILE));
         try {
-            Files.writeString(dir.resolve("beta.txt"), Double.toString(kl.beta()));
+            Files.writeString(dir.resolve(BETA_FILE), Double.toString(kl.beta()));
         } catch (IOException e) {
-            throw new HeteroloraException("cannot write " + dir.resolve("beta.txt") + ": " + e.getMessage());
+            throw new HeteroloraException("cannot write " + dir.resolve(BETA_FILE) + ": " + e.getMessage());
         }
     }
 
@@ -97,7 +99,7 @@ public final class PpoTrainer implements AutoCloseable {
     public void loadState(Path dir) {
         optimizer.loadState(dir.resolve(STATE_FILE));
         try {
-            kl.restore(Double.parseDouble(Files.readString(dir.resolve("beta.txt")).trim()));
+            kl.restore(Double.parseDouble(Files.readString(dir.resolve(BETA_FILE)).trim()));
         } catch (IOException | NumberFormatException e) {
             throw new HeteroloraException("cannot read the KL coefficient of checkpoint " + dir + ": "
                     + e.getMessage());
