@@ -156,16 +156,20 @@ public final class PpoTrainer implements AutoCloseable {
             NDArray logAll = null;
             double entropy;
             boolean exact = settings.regulariser().needsFullDistributions();
+            NDArray hidden;
             try (NDManager fwd = scope.newSubManager()) {
                 Rollout.Arrays f = r.arrays(fwd);
-                NDArray hidden = policy.hidden(f.ids(), f.attention(), null, false);
+                hidden = keep(policy.hidden(f.ids(), f.attention(), null, false), scope);
                 NDArray all = shiftedLogProbs(policy, hidden);
                 oldLogp = keep(gather(all, f.targets()), scope);
                 entropy = PpoMath.maskedMean(all.exp().mul(all).sum(new int[] {2}).neg(), f.responseMask()).getFloat();
-                oldValues = keep(value.values(f.ids(), f.attention(), hidden, false).mul(f.responseMask()), scope);
                 if (exact) {
                     logAll = keep(all, scope);
                 }
+            }
+            try (NDManager fwd = scope.newSubManager()) {
+                Rollout.Arrays f = r.arrays(fwd);
+                oldValues = keep(value.values(f.ids(), f.attention(), hidden, false).mul(f.responseMask()), scope);
             }
             NDArray refLogp;
             NDArray divergence;
