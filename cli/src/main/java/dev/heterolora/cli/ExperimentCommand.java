@@ -6,13 +6,8 @@ import dev.heterolora.model.AdapterPlan;
 import dev.heterolora.model.HeteroloraException;
 import dev.heterolora.model.ModelConfig;
 import dev.heterolora.studies.StudyStore;
-import dev.heterolora.trainer.HfTokenCodec;
-import dev.heterolora.trainer.Tuning;
 import dev.heterolora.trainer.ppo.PpoSettings;
 import dev.heterolora.trainer.ppo.Regulariser;
-import dev.heterolora.trainer.world.Demonstration;
-import dev.heterolora.trainer.world.Task;
-import dev.heterolora.trainer.world.WorldFiles;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -82,7 +77,21 @@ final class ExperimentCommand implements Runnable {
         @Spec
         CommandSpec spec;
 
-        private record Row(String variant, long trainable, List<RlhfJob.Outcome> runs) {}
+        /** One run's numbers, as its child {@code train --json} printed them. */
+        private record Result(long runId, double winRate, double reward, double factuality, double kl,
+                              double rewardBefore, double factualityBefore, double seconds, double weightsMb,
+                              double stateMb, double peakRssMb, double rolloutTokensPerSecond,
+                              double trainStepSeconds) {
+            static Result of(com.fasterxml.jackson.databind.JsonNode j) {
+                return new Result(j.get("run").asLong(), j.get("win_rate").asDouble(), j.get("reward").asDouble(),
+                        j.get("factuality").asDouble(), j.get("kl").asDouble(), j.get("reward_before").asDouble(),
+                        j.get("factuality_before").asDouble(), j.get("seconds").asDouble(),
+                        j.get("weights_mb").asDouble(), j.get("state_mb").asDouble(), j.get("peak_rss_mb").asDouble(),
+                        j.get("rollout_tokens_per_second").asDouble(), j.get("train_step_seconds").asDouble());
+            }
+        }
+
+        private record Row(String variant, long trainable, List<Result> runs) {}
 
         private final java.util.Map<String, Integer> failures = new java.util.TreeMap<>();
 
@@ -90,28 +99,21 @@ final class ExperimentCommand implements Runnable {
         public Integer call() {
             PpoSettings base = ppo.settings();
             List<Row> rows = new ArrayList<>();
+            Path world = WorldHome.ensure(store, model.compute(), System.err);
+            ModelConfig config = ModelConfig.read(WorldHome.policy(world));
+            if (!noFull) {
+                rows.add(run("full fine-tune / " + base.regulariser().id(), List.of("--full-finetune"),
+                        base.withLearningRate(fullLr), config.baseParameters()));
+            }
+            long lora = AdapterPlan.uniform(config.sites(false), rank, 2.0 * rank).trainableParameters(config);
+            List<String> names = regularisers.contains("all") ? java.util.Arrays.stream(Regulariser.values())
+                    .map(Regulariser::id).toList() : regularisers;
+            for (String r : names) {
+                rows.add(run("LoRA r" + rank + " / " + Regulariser.parse(r).id(),
+                        List.of("--uniform-rank", String.valueOf(rank)), base.withRegulariser(Regulariser.parse(r)),
+                        lora));
+            }
             try (StudyStore db = store.open()) {
-                Path world = WorldHome.ensure(store, model.compute(), System.err);
-                Path policy = WorldHome.policy(world);
-                ModelConfig config = ModelConfig.read(policy);
-                List<String> prompts = WorldFiles.readSft(WorldHome.data(world, WorldFiles.SFT)).stream()
-                        .map(Demonstration::prompt).distinct().toList();
-                List<Task> eval = WorldFiles.readEval(WorldHome.data(world, WorldFiles.EVAL));
-                AdapterPlan plan = AdapterPlan.uniform(config.sites(false), rank, 2.0 * rank);
-                try (HfTokenCodec codec = HfTokenCodec.load(policy, config)) {
-                    RlhfJob.Inputs in = new RlhfJob.Inputs(policy, WorldHome.reward(world), prompts, eval, codec);
-                    if (!noFull) {
-                        rows.add(run(db, in, "full fine-tune / " + base.regulariser().id(), new Tuning.Full(),
-                                base.withLearningRate(fullLr), config.baseParameters()));
-                    }
-                    long lora = plan.trainableParameters(config);
-                    List<String> names = regularisers.contains("all") ? java.util.Arrays.stream(Regulariser.values())
-                            .map(Regulariser::id).toList() : regularisers;
-                    for (String r : names) {
-                        rows.add(run(db, in, "LoRA r" + rank + " / " + Regulariser.parse(r).id(),
-                                new Tuning.Lora(plan, 0f), base.withRegulariser(Regulariser.parse(r)), lora));
-                    }
-                }
                 long id = db.createRun(null, null, "experiment-rlhf", table(rows, base).toString(),
                         store.home().resolve("runs").resolve("experiment-rlhf").toString());
                 db.finishRun(id, "finished", null);
@@ -121,21 +123,28 @@ final class ExperimentCommand implements Runnable {
             return 0;
         }
 
-        private Row run(StudyStore db, RlhfJob.Inputs in, String variant, Tuning tuning, PpoSettings settings,
-                        long trainable) {
-            List<RlhfJob.Outcome> outs = new ArrayList<>();
+        /**
+         * Runs the variant once per seed, each as a child {@code heterolora train} in a fresh JVM, so every run's
+         * peak memory is its own and a crash costs one run, not the comparison.
+         */
+        private Row run(String variant, List<String> tuning, PpoSettings settings, long trainable) {
+            List<Result> outs = new ArrayList<>();
             for (int s = 0; s < seeds; s++) {
                 PpoSettings ps = settings.withSeed(settings.seed() + s);
-                ObjectNode cfg = Json.object().put("experiment", "rlhf").put("variant", variant).put("seed", ps.seed())
-                        .put("steps", ps.steps());
                 Path out = store.home().resolve("runs").resolve("experiment-rlhf").resolve(
                         variant.replaceAll("[^A-Za-z0-9]+", "-") + "-seed" + ps.seed());
                 System.err.printf("%s, seed %d%n", variant, ps.seed());
+                List<String> args = new ArrayList<>(List.of("train"));
+                args.addAll(tuning);
+                args.addAll(PpoOptions.arguments(ps, ppo.value()));
+                args.addAll(List.of("--eval-every", "0", "--checkpoint-every", "0", "--eval-prompts",
+                        String.valueOf(evalPrompts), "--json", "--out", out.toString(), "--device", model.device,
+                        "--dtype", model.dtype));
+                args.addAll(store.arguments());
                 try {
-                    outs.add(RlhfJob.run(db, null, null, in, tuning, ps, ppo.value(), model.compute(), out,
-                            new RlhfJob.Options(0, 0, evalPrompts, 0.7, !json), cfg));
+                    outs.add(Result.of(Json.read(ChildProcess.runHeterolora(args))));
                 } catch (HeteroloraException e) {
-                    // the run is marked failed in the database; the table counts it and the comparison goes on
+                    // the child printed its error and marked its run failed; the comparison goes on
                     System.err.println("heterolora: " + variant + ", seed " + ps.seed() + " failed: " + e.getMessage());
                     failures.merge(variant, 1, Integer::sum);
                 }
@@ -148,16 +157,17 @@ final class ExperimentCommand implements Runnable {
             ArrayNode arr = Json.MAPPER.createArrayNode();
             for (Row r : rows) {
                 ObjectNode o = arr.addObject().put("variant", r.variant()).put("trainable", r.trainable())
-                        .put("weights_mb", mean(r, RlhfJob.Outcome::weightsMb))
-                        .put("state_mb", mean(r, RlhfJob.Outcome::stateMb))
-                        .put("rollout_tokens_per_second", mean(r, RlhfJob.Outcome::rolloutTokensPerSecond))
-                        .put("train_step_seconds", mean(r, RlhfJob.Outcome::trainStepSeconds));
+                        .put("weights_mb", mean(r, Result::weightsMb))
+                        .put("state_mb", mean(r, Result::stateMb))
+                        .put("peak_rss_mb", mean(r, Result::peakRssMb))
+                        .put("rollout_tokens_per_second", mean(r, Result::rolloutTokensPerSecond))
+                        .put("train_step_seconds", mean(r, Result::trainStepSeconds));
                 o.put("failed", failures.getOrDefault(r.variant(), 0));
-                o.put("win_rate", mean(r, o2 -> o2.after().winRate()))
-                        .put("reward", mean(r, o2 -> o2.after().meanReward()))
-                        .put("factuality", mean(r, o2 -> o2.after().factuality()))
-                        .put("kl", mean(r, o2 -> o2.after().klToReference()))
-                        .put("seconds", mean(r, RlhfJob.Outcome::seconds));
+                o.put("win_rate", mean(r, Result::winRate))
+                        .put("reward", mean(r, Result::reward))
+                        .put("factuality", mean(r, Result::factuality))
+                        .put("kl", mean(r, Result::kl))
+                        .put("seconds", mean(r, Result::seconds));
                 ArrayNode runs = o.putArray("runs");
                 r.runs().forEach(x -> runs.add(x.runId()));
                 o.put("steps", base.steps()).put("seeds", seeds);
@@ -172,32 +182,30 @@ final class ExperimentCommand implements Runnable {
             }
             rows.stream().flatMap(r -> r.runs().stream()).findFirst().ifPresent(first -> out.printf("LoRA-PPO on the "
                     + "embedded world: %d steps × %d prompts, %d seed(s); SFT policy before training: reward %.3f, "
-                    + "factuality %.3f%n", base.steps(), base.rolloutBatch(), seeds, first.before().meanReward(),
-                    first.before().factuality()));
-            out.printf("%-26s %10s %8s %8s %8s %9s %7s %10s %9s %8s %9s %7s %6s%n", "variant", "trainable",
-                    "win-rate", "reward", "factual", "KL to ref", "± win", "weights MB", "state MB", "seconds",
-                    "rollout/s", "step s", "failed");
+                    + "factuality %.3f%n", base.steps(), base.rolloutBatch(), seeds, first.rewardBefore(),
+                    first.factualityBefore()));
+            out.printf("%-26s %10s %8s %8s %8s %9s %7s %10s %9s %9s %8s %9s %7s %6s%n", "variant", "trainable",
+                    "win-rate", "reward", "factual", "KL to ref", "± win", "weights MB", "state MB", "peak MiB",
+                    "seconds", "rollout/s", "step s", "failed");
             for (Row r : rows) {
-                out.printf("%-26s %,10d %8.3f %8.3f %8.3f %9.3f %7.3f %10.1f %9.2f %8.0f %9.0f %7.2f %6d%n",
-                        r.variant(), r.trainable(), mean(r, o -> o.after().winRate()),
-                        mean(r, o -> o.after().meanReward()), mean(r, o -> o.after().factuality()),
-                        mean(r, o -> o.after().klToReference()), std(r, o -> o.after().winRate()),
-                        mean(r, RlhfJob.Outcome::weightsMb), mean(r, RlhfJob.Outcome::stateMb),
-                        mean(r, RlhfJob.Outcome::seconds),
-                        mean(r, RlhfJob.Outcome::rolloutTokensPerSecond), mean(r, RlhfJob.Outcome::trainStepSeconds),
-                        failures.getOrDefault(r.variant(), 0));
+                out.printf("%-26s %,10d %8.3f %8.3f %8.3f %9.3f %7.3f %10.1f %9.2f %9.0f %8.0f %9.0f %7.2f %6d%n",
+                        r.variant(), r.trainable(), mean(r, Result::winRate), mean(r, Result::reward),
+                        mean(r, Result::factuality), mean(r, Result::kl), std(r, Result::winRate),
+                        mean(r, Result::weightsMb), mean(r, Result::stateMb), mean(r, Result::peakRssMb),
+                        mean(r, Result::seconds), mean(r, Result::rolloutTokensPerSecond),
+                        mean(r, Result::trainStepSeconds), failures.getOrDefault(r.variant(), 0));
             }
             out.println("weights MB: every resident model weight (policy + adapters, frozen reference copy, reward "
-                    + "model, value model); state MB: gradients and AdamW moments of what is trained (variants share "
-                    + "one process, so peak RSS is not comparable here: `train` prints it per run); rollout/s: "
-                    + "sampled tokens per second; step s: PPO optimisation time per step");
+                    + "model, value model); state MB: gradients and AdamW moments of what is trained; peak MiB: peak "
+                    + "RSS of the run's own JVM (at this model size mostly JVM and libtorch); rollout/s: sampled "
+                    + "tokens per second; step s: PPO optimisation time per step");
         }
 
-        private static double mean(Row r, java.util.function.ToDoubleFunction<RlhfJob.Outcome> f) {
+        private static double mean(Row r, java.util.function.ToDoubleFunction<Result> f) {
             return r.runs().stream().mapToDouble(f).average().orElse(Double.NaN);
         }
 
-        private static double std(Row r, java.util.function.ToDoubleFunction<RlhfJob.Outcome> f) {
+        private static double std(Row r, java.util.function.ToDoubleFunction<Result> f) {
             double m = mean(r, f);
             return Math.sqrt(r.runs().stream().mapToDouble(o -> Math.pow(f.applyAsDouble(o) - m, 2)).average()
                     .orElse(Double.NaN));

@@ -93,6 +93,24 @@ final class PpoOptions {
         return new ValueSetup(value == null ? d.kind() : ValueSetup.parseKind(value), or(valueRank, d.rank()));
     }
 
+    /**
+     * The flags that reproduce {@code s} and {@code v} exactly: how {@code experiment rlhf} hands a variant to a
+     * child {@code train}.
+     */
+    static java.util.List<String> arguments(PpoSettings s, ValueSetup v) {
+        return java.util.List.of("--steps", String.valueOf(s.steps()), "--rollout-batch",
+                String.valueOf(s.rolloutBatch()), "--mini-batch", String.valueOf(s.miniBatch()), "--ppo-epochs",
+                String.valueOf(s.epochs()), "--lr", String.valueOf(s.learningRate()), "--beta",
+                String.valueOf(s.beta()), "--kl-target", String.valueOf(s.klTarget()), "--kl-horizon",
+                String.valueOf(s.klHorizon()), "--regulariser", s.regulariser().id(), "--gamma",
+                String.valueOf(s.gamma()), "--lambda", String.valueOf(s.lambda()), "--clip", String.valueOf(s.clip()),
+                "--value-clip", String.valueOf(s.valueClip()), "--vf-coef", String.valueOf(s.vfCoef()),
+                "--max-grad-norm", String.valueOf(s.maxGradNorm()), "--max-new-tokens", String.valueOf(s.maxNewTokens()),
+                "--temperature", String.valueOf(s.temperature()), "--top-p", String.valueOf(s.topP()),
+                "--missing-eos-penalty", String.valueOf(s.missingEosPenalty()), "--seed", String.valueOf(s.seed()),
+                "--value", v.kind().id(), "--value-rank", String.valueOf(v.rank()));
+    }
+
     private static int or(Integer v, int d) {
         return v != null ? v : d;
     }

@@ -23,6 +23,15 @@ final class StoreOptions {
         return env != null && !env.isBlank() ? Path.of(env) : Path.of(System.getProperty("user.home"), ".heterolora");
     }
 
+    /** The flags that point a child process at the same data directory and database. */
+    java.util.List<String> arguments() {
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("--home", home().toString()));
+        if (db != null) {
+            args.addAll(java.util.List.of("--db", db));
+        }
+        return args;
+    }
+
     /** Opens (creating or migrating) the study database. */
     StudyStore open() {
         return StudyStore.open(db != null ? db : StudyStore.defaultUrl(home()));

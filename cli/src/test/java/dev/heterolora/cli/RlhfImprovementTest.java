@@ -60,6 +60,7 @@ class RlhfImprovementTest {
             assertThat(row.get("runs")).hasSize(1);
             assertThat(row.get("win_rate").asDouble()).isBetween(0.0, 1.0);
             assertThat(row.get("weights_mb").asDouble()).isPositive();
+            assertThat(row.get("peak_rss_mb").asDouble()).as("measured in the run's own JVM").isPositive();
         }
         // the paper's memory argument: LoRA trains (and keeps optimizer state for) a small fraction of the weights,
         // and needs no frozen reference copy or reward-model copy for the value model
