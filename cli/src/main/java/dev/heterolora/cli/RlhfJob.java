@@ -39,7 +39,6 @@ final class RlhfJob {
     /** What a run trains on and is judged by. */
     record Inputs(Path policyDir, Path rewardDir, List<String> prompts, List<Task> evalTasks, TokenCodec codec) {}
 
-    /** How the run went. */
     /**
      * How the run went.
      *
@@ -92,7 +91,8 @@ final class RlhfJob {
                 trainable = policy.adapterParameters();
             }
             RlhfEvaluation before = eval.isEmpty() ? null : evaluate(policy, reference, reward, in, eval, o, s);
-            double[] memory = new double[2];
+            double weightsMb;
+            double stateMb;
             double[] rolloutSeconds = {0};
             double[] tokens = {0};
             double[] stepSeconds = {0};
@@ -103,12 +103,12 @@ final class RlhfJob {
                  PpoTrainer trainer = new PpoTrainer(policy, reference, reward, critic, in.codec(), trainable, s);
                  ProgressBar bar = o.progress() ? new ProgressBarBuilder().setTaskName("ppo").setInitialMax(s.steps())
                          .setStyle(ProgressBarStyle.ASCII).continuousUpdate().build() : null) {
-                memory[0] = (bytes(policy.baseParameters()) + bytes(policy.adapterParameters())
+                weightsMb = (bytes(policy.baseParameters()) + bytes(policy.adapterParameters())
                         + (reference == null ? 0 : bytes(reference.baseParameters()))
                         + bytes(reward.backbone().baseParameters()) + bytes(List.of(reward.head().weight()))
                         + bytes(critic.heldParameters())) / 1e6;
                 // a gradient and two fp32 moments per trained weight
-                memory[1] = trainer.trainableParameters().stream().mapToLong(p -> p.getArray().size()).sum()
+                stateMb = trainer.trainableParameters().stream().mapToLong(p -> p.getArray().size()).sum()
                         * 12.0 / 1e6;
                 if (resume != null) {
                     if (Files.isRegularFile(resume.checkpoint().resolve(PpoTrainer.STATE_FILE))) {
@@ -149,9 +149,8 @@ final class RlhfJob {
                 save(policy, critic, trainer, tuning, in, outDir.resolve("final"), s.steps() - 1);
             }
             db.finishRun(runId, "finished", null);
-            return new Outcome(runId, before, last[0], (System.nanoTime() - start) / 1e9, memory[0], memory[1],
-                    peakRssMb(),
-                    tokens[0] / Math.max(rolloutSeconds[0], 1e-9), stepSeconds[0] / s.steps(), outDir);
+            return new Outcome(runId, before, last[0], (System.nanoTime() - start) / 1e9, weightsMb, stateMb,
+                    peakRssMb(), tokens[0] / Math.max(rolloutSeconds[0], 1e-9), stepSeconds[0] / s.steps(), outDir);
         } catch (RuntimeException e) {
             db.finishRun(runId, "failed", e.getMessage() + (Files.exists(checkpoint) ? " (last good checkpoint: "
                     + checkpoint + ")" : ""));

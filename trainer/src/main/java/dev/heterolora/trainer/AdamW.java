@@ -115,8 +115,8 @@ public final class AdamW implements AutoCloseable {
                 if (settings.weightDecay() > 0 && w.getShape().dimension() >= 2) {
                     w.muli((float) (1 - lr * settings.weightDecay()));
                 }
-                NDArray denom = scoped(v[i].sqrt(), scope).divi((float) sqrtBc2).addi((float) settings.eps());
-                NDArray update = scoped(m[i].div(denom), scope).muli(stepSize);
+                NDArray denom = Scopes.moveTo(v[i].sqrt(), scope).divi((float) sqrtBc2).addi((float) settings.eps());
+                NDArray update = Scopes.moveTo(m[i].div(denom), scope).muli(stepSize);
                 w.subi(update.toType(w.getDataType(), false));
                 clear(g);
             }
@@ -264,11 +264,6 @@ public final class AdamW implements AutoCloseable {
     /** Sets a gradient to zero in place (an assignment, so a NaN does not survive as 0·NaN would). */
     private static void clear(NDArray g) {
         g.set(new NDIndex("..."), 0f);
-    }
-
-    private static NDArray scoped(NDArray x, NDManager scope) {
-        x.attach(scope);
-        return x;
     }
 
     @Override

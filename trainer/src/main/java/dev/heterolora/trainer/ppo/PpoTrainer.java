@@ -1,5 +1,7 @@
 package dev.heterolora.trainer.ppo;
 
+import static dev.heterolora.trainer.Scopes.moveTo;
+
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -159,25 +161,25 @@ public final class PpoTrainer implements AutoCloseable {
             NDArray hidden;
             try (NDManager fwd = scope.newSubManager()) {
                 Rollout.Arrays f = r.arrays(fwd);
-                hidden = keep(policy.hidden(f.ids(), f.attention(), null, false), scope);
+                hidden = moveTo(policy.hidden(f.ids(), f.attention(), null, false), scope);
                 NDArray all = shiftedLogProbs(policy, hidden);
-                oldLogp = keep(gather(all, f.targets()), scope);
+                oldLogp = moveTo(gather(all, f.targets()), scope);
                 entropy = PpoMath.maskedMean(all.exp().mul(all).sum(new int[] {2}).neg(), f.responseMask()).getFloat();
                 if (exact) {
-                    logAll = keep(all, scope);
+                    logAll = moveTo(all, scope);
                 }
             }
             try (NDManager fwd = scope.newSubManager()) {
                 Rollout.Arrays f = r.arrays(fwd);
-                oldValues = keep(value.values(f.ids(), f.attention(), hidden, false).mul(f.responseMask()), scope);
+                oldValues = moveTo(value.values(f.ids(), f.attention(), hidden, false).mul(f.responseMask()), scope);
             }
             NDArray refLogp;
             NDArray divergence;
             try (NDManager fwd = scope.newSubManager()) {
                 Rollout.Arrays f = r.arrays(fwd);
                 NDArray refAll = referenceLogProbs(policy, reference, f.ids(), f.attention());
-                refLogp = keep(gather(refAll, f.targets()), scope);
-                divergence = keep((exact ? settings.regulariser().exact(logAll, refAll)
+                refLogp = moveTo(gather(refAll, f.targets()), scope);
+                divergence = moveTo((exact ? settings.regulariser().exact(logAll, refAll)
                         : settings.regulariser().perToken(oldLogp, refLogp)).mul(mask), scope);
             }
             float[] score;
@@ -247,19 +249,19 @@ public final class PpoTrainer implements AutoCloseable {
                 try (NDManager mb = policy.manager().newSubManager()) {
                     // the slices belong to this minibatch's scope, and so do the activations computed from them
                     NDArray idx = mb.create(pick.stream().mapToLong(Integer::longValue).toArray());
-                    NDArray ids = keep(a.ids().get(idx), mb);
-                    NDArray att = keep(a.attention().get(idx), mb);
-                    NDArray targets = keep(a.targets().get(idx), mb);
-                    NDArray mask = keep(a.responseMask().get(idx), mb);
-                    NDArray oldLogpMb = keep(oldLogp.get(idx), mb);
+                    NDArray ids = moveTo(a.ids().get(idx), mb);
+                    NDArray att = moveTo(a.attention().get(idx), mb);
+                    NDArray targets = moveTo(a.targets().get(idx), mb);
+                    NDArray mask = moveTo(a.responseMask().get(idx), mb);
+                    NDArray oldLogpMb = moveTo(oldLogp.get(idx), mb);
                     PpoMath.PolicyLoss pl;
                     NDArray vl;
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                         NDArray hidden = policy.hidden(ids, att, null, true);
                         NDArray logp = gather(shiftedLogProbs(policy, hidden), targets);
                         NDArray v = value.values(ids, att, hidden, true);
-                        pl = PpoMath.policyLoss(logp, oldLogpMb, keep(advantages.get(idx), mb), mask, settings.clip());
-                        vl = PpoMath.valueLoss(v, keep(oldValues.get(idx), mb), keep(returns.get(idx), mb), mask,
+                        pl = PpoMath.policyLoss(logp, oldLogpMb, moveTo(advantages.get(idx), mb), mask, settings.clip());
+                        vl = PpoMath.valueLoss(v, moveTo(oldValues.get(idx), mb), moveTo(returns.get(idx), mb), mask,
                                 settings.valueClip());
                         NDArray loss = pl.loss().add(vl.mul(Scalars.of(vl, settings.vfCoef())));
                         if (!Double.isFinite(loss.getFloat())) {
@@ -290,12 +292,6 @@ public final class PpoTrainer implements AutoCloseable {
         metrics.put("clip_fraction", clipFraction / updates);
         metrics.put("approx_kl", approxKl / updates);
         metrics.put("grad_norm", gradNorm / updates);
-    }
-
-    /** Moves {@code x} to {@code scope} (freed with it) and returns it. */
-    private static NDArray keep(NDArray x, NDManager scope) {
-        x.attach(scope);
-        return x;
     }
 
     private static void checkFinite(int step, String what, double v) {
