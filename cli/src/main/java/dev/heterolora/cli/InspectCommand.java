@@ -2,9 +2,9 @@ package dev.heterolora.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.heterolora.model.AdapterSite;
-import dev.heterolora.model.ModelConfig;
-import dev.heterolora.model.SiteKind;
+import dev.heterolora.core.AdapterSite;
+import dev.heterolora.core.ModelConfig;
+import dev.heterolora.core.SiteKind;
 import dev.heterolora.model.io.SafeTensorCheckpoint;
 import java.util.List;
 import java.util.Map;

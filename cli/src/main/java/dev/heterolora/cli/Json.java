@@ -3,7 +3,7 @@ package dev.heterolora.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.heterolora.model.HeteroloraException;
+import dev.heterolora.core.HeteroloraException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** The CLI's JSON output: one compact object per line, so scripts can take the last line. */

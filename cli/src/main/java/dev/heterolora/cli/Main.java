@@ -1,8 +1,6 @@
 package dev.heterolora.cli;
 
-import dev.heterolora.model.HeteroloraException;
-import dev.heterolora.results.ResultsException;
-import dev.heterolora.studies.StudyStoreException;
+import dev.heterolora.core.HeteroloraException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -46,8 +44,7 @@ public final class Main implements Runnable {
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionExceptionHandler((e, line, parsed) -> {
-            if (e instanceof HeteroloraException || e instanceof StudyStoreException
-                    || e instanceof ResultsException) {
+            if (e instanceof HeteroloraException) {
                 err.println("heterolora: " + e.getMessage());
                 return USER_ERROR;
             }

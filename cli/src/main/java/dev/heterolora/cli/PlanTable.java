@@ -1,8 +1,8 @@
 package dev.heterolora.cli;
 
-import dev.heterolora.model.AdapterPlan;
-import dev.heterolora.model.AdapterSite;
-import dev.heterolora.model.SiteKind;
+import dev.heterolora.core.AdapterPlan;
+import dev.heterolora.core.AdapterSite;
+import dev.heterolora.core.SiteKind;
 import java.util.Arrays;
 import java.util.List;
 

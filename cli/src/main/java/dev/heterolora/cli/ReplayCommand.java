@@ -1,8 +1,8 @@
 package dev.heterolora.cli;
 
-import dev.heterolora.model.HeteroloraException;
+import dev.heterolora.core.HeteroloraException;
 import dev.heterolora.proxies.PlanScorer;
-import dev.heterolora.search.ProxyPlanFitness;
+import dev.heterolora.app.ProxyPlanFitness;
 import dev.heterolora.search.Replay;
 import dev.heterolora.search.SearchSpace;
 import dev.heterolora.search.SiteScores;

@@ -1,7 +1,7 @@
 package dev.heterolora.cli;
 
 import dev.heterolora.model.HfCheckpoint;
-import dev.heterolora.model.ModelConfig;
+import dev.heterolora.core.ModelConfig;
 import dev.heterolora.trainer.HfTokenCodec;
 import dev.heterolora.trainer.PairExample;
 import dev.heterolora.trainer.RewardModel;

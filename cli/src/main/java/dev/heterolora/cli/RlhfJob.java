@@ -4,7 +4,7 @@ import ai.djl.nn.Parameter;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.heterolora.model.CausalLM;
 import dev.heterolora.model.ComputeSettings;
-import dev.heterolora.model.HeteroloraException;
+import dev.heterolora.core.HeteroloraException;
 import dev.heterolora.model.HfCheckpoint;
 import dev.heterolora.model.PeftAdapters;
 import dev.heterolora.studies.StudyStore;

@@ -3,7 +3,7 @@ package dev.heterolora.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.heterolora.model.CausalLM;
-import dev.heterolora.model.HeteroloraException;
+import dev.heterolora.core.HeteroloraException;
 import dev.heterolora.model.Scoring;
 import dev.heterolora.model.TextTokenizer;
 import dev.heterolora.model.TokenRows;

@@ -1,11 +1,11 @@
 package dev.heterolora.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.heterolora.model.Budget;
-import dev.heterolora.model.HeteroloraException;
-import dev.heterolora.model.ModelConfig;
+import dev.heterolora.core.Budget;
+import dev.heterolora.core.HeteroloraException;
+import dev.heterolora.core.ModelConfig;
 import dev.heterolora.model.ModelFingerprint;
-import dev.heterolora.model.SiteKind;
+import dev.heterolora.core.SiteKind;
 import dev.heterolora.model.TextTokenizer;
 import dev.heterolora.model.TokenRows;
 import dev.heterolora.proxies.ZeroCostProxy;

@@ -1,9 +1,9 @@
 package dev.heterolora.cli;
 
-import dev.heterolora.model.AdapterPlan;
+import dev.heterolora.core.AdapterPlan;
 import dev.heterolora.model.CausalLM;
 import dev.heterolora.model.ComputeSettings;
-import dev.heterolora.model.HeteroloraException;
+import dev.heterolora.core.HeteroloraException;
 import dev.heterolora.model.HfCheckpoint;
 import dev.heterolora.proxies.PlanProbe;
 import dev.heterolora.proxies.PlanScorer;
@@ -12,7 +12,7 @@ import dev.heterolora.proxies.SiteStatistics;
 import dev.heterolora.proxies.ZeroCostProxy;
 import dev.heterolora.search.Evaluation;
 import dev.heterolora.search.PlanFitness;
-import dev.heterolora.search.ProxyPlanFitness;
+import dev.heterolora.app.ProxyPlanFitness;
 import dev.heterolora.search.ResumingFitness;
 import dev.heterolora.search.ScoredPlan;
 import dev.heterolora.search.SearchResult;

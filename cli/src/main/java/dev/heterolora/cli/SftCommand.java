@@ -1,9 +1,9 @@
 package dev.heterolora.cli;
 
 import dev.heterolora.model.CausalLM;
-import dev.heterolora.model.HeteroloraException;
+import dev.heterolora.core.HeteroloraException;
 import dev.heterolora.model.HfCheckpoint;
-import dev.heterolora.model.ModelConfig;
+import dev.heterolora.core.ModelConfig;
 import dev.heterolora.trainer.HfTokenCodec;
 import dev.heterolora.trainer.SftExample;
 import dev.heterolora.trainer.SftTrainer;

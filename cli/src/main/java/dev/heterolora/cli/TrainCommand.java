@@ -1,9 +1,9 @@
 package dev.heterolora.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.heterolora.model.AdapterPlan;
-import dev.heterolora.model.HeteroloraException;
-import dev.heterolora.model.ModelConfig;
+import dev.heterolora.core.AdapterPlan;
+import dev.heterolora.core.HeteroloraException;
+import dev.heterolora.core.ModelConfig;
 import dev.heterolora.studies.Study;
 import dev.heterolora.studies.StudyStore;
 import dev.heterolora.studies.Trial;

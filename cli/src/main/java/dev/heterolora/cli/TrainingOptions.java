@@ -1,8 +1,8 @@
 package dev.heterolora.cli;
 
-import dev.heterolora.model.AdapterPlan;
-import dev.heterolora.model.HeteroloraException;
-import dev.heterolora.model.ModelConfig;
+import dev.heterolora.core.AdapterPlan;
+import dev.heterolora.core.HeteroloraException;
+import dev.heterolora.core.ModelConfig;
 import dev.heterolora.trainer.TrainSettings;
 import dev.heterolora.trainer.Tuning;
 import java.nio.file.Path;

@@ -2,10 +2,10 @@ package dev.heterolora.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.heterolora.model.AdapterPlan;
-import dev.heterolora.model.AdapterSite;
+import dev.heterolora.core.AdapterPlan;
+import dev.heterolora.core.AdapterSite;
 import dev.heterolora.model.CausalLM;
-import dev.heterolora.model.HeteroloraException;
+import dev.heterolora.core.HeteroloraException;
 import dev.heterolora.model.HfCheckpoint;
 import dev.heterolora.proxies.PlanScorer;
 import dev.heterolora.results.Correlation;

@@ -1,7 +1,7 @@
 package dev.heterolora.cli;
 
 import dev.heterolora.model.ComputeSettings;
-import dev.heterolora.model.HeteroloraException;
+import dev.heterolora.core.HeteroloraException;
 import dev.heterolora.trainer.world.WorldBuilder;
 import dev.heterolora.trainer.world.WorldReport;
 import dev.heterolora.trainer.world.WorldSpec;

@@ -1,5 +1,7 @@
 package dev.heterolora.model;
 
+import dev.heterolora.core.HeteroloraException;
+
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.types.DataType;

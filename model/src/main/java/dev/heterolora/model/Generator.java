@@ -1,5 +1,7 @@
 package dev.heterolora.model;
 
+import dev.heterolora.core.HeteroloraException;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;

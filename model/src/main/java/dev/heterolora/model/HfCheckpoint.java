@@ -1,5 +1,11 @@
 package dev.heterolora.model;
 
+import dev.heterolora.core.HeteroloraException;
+
+import dev.heterolora.core.ModelFamily;
+
+import dev.heterolora.core.ModelConfig;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;

@@ -1,5 +1,9 @@
 package dev.heterolora.model;
 
+import dev.heterolora.core.SiteAdapter;
+
+import dev.heterolora.core.AdapterSite;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;

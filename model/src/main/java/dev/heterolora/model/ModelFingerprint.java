@@ -1,5 +1,7 @@
 package dev.heterolora.model;
 
+import dev.heterolora.core.HeteroloraException;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;

@@ -1,5 +1,19 @@
 package dev.heterolora.model;
 
+import dev.heterolora.core.HeteroloraException;
+
+import dev.heterolora.core.ModelFamily;
+
+import dev.heterolora.core.ModelConfig;
+
+import dev.heterolora.core.SiteAdapter;
+
+import dev.heterolora.core.SiteKind;
+
+import dev.heterolora.core.AdapterSite;
+
+import dev.heterolora.core.AdapterPlan;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;

@@ -1,5 +1,7 @@
 package dev.heterolora.model;
 
+import dev.heterolora.core.ModelConfig;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;

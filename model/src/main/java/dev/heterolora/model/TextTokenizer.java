@@ -1,5 +1,7 @@
 package dev.heterolora.model;
 
+import dev.heterolora.core.HeteroloraException;
+
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import java.io.IOException;

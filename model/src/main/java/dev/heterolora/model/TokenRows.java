@@ -1,5 +1,7 @@
 package dev.heterolora.model;
 
+import dev.heterolora.core.HeteroloraException;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

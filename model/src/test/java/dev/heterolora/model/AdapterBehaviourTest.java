@@ -1,5 +1,17 @@
 package dev.heterolora.model;
 
+import dev.heterolora.core.HeteroloraException;
+
+import dev.heterolora.core.ModelConfig;
+
+import dev.heterolora.core.SiteAdapter;
+
+import dev.heterolora.core.SiteKind;
+
+import dev.heterolora.core.AdapterSite;
+
+import dev.heterolora.core.AdapterPlan;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

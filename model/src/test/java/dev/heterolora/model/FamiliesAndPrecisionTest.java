@@ -1,5 +1,9 @@
 package dev.heterolora.model;
 
+import dev.heterolora.core.ModelFamily;
+
+import dev.heterolora.core.ModelConfig;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;

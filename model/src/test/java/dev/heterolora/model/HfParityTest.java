@@ -1,5 +1,9 @@
 package dev.heterolora.model;
 
+import dev.heterolora.core.AdapterSite;
+
+import dev.heterolora.core.AdapterPlan;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.engine.Engine;

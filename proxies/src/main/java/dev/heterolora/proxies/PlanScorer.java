@@ -1,10 +1,10 @@
 package dev.heterolora.proxies;
 
-import dev.heterolora.model.AdapterPlan;
-import dev.heterolora.model.AdapterSite;
-import dev.heterolora.model.HeteroloraException;
-import dev.heterolora.model.ModelConfig;
-import dev.heterolora.model.SiteAdapter;
+import dev.heterolora.core.AdapterPlan;
+import dev.heterolora.core.AdapterSite;
+import dev.heterolora.core.HeteroloraException;
+import dev.heterolora.core.ModelConfig;
+import dev.heterolora.core.SiteAdapter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;

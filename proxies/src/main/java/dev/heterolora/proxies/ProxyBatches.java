@@ -1,6 +1,6 @@
 package dev.heterolora.proxies;
 
-import dev.heterolora.model.HeteroloraException;
+import dev.heterolora.core.HeteroloraException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;

@@ -1,7 +1,7 @@
 package dev.heterolora.proxies;
 
-import dev.heterolora.model.HeteroloraException;
-import dev.heterolora.model.ModelConfig;
+import dev.heterolora.core.HeteroloraException;
+import dev.heterolora.core.ModelConfig;
 import java.util.Arrays;
 import java.util.Locale;
 

@@ -1,5 +1,7 @@
 package dev.heterolora.results;
 
+import dev.heterolora.core.HeteroloraException;
+
 import dev.heterolora.studies.Trial;
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -237,7 +239,7 @@ public final class Charts {
                 Files.deleteIfExists(tmp);
             }
         } catch (IOException e) {
-            throw new ResultsException("cannot write chart " + file + ": " + e.getMessage(), e);
+            throw new HeteroloraException("cannot write chart " + file + ": " + e.getMessage(), e);
         }
     }
 

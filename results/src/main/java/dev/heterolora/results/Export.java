@@ -1,5 +1,7 @@
 package dev.heterolora.results;
 
+import dev.heterolora.core.HeteroloraException;
+
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -62,21 +64,21 @@ public final class Export {
      *
      * @param format {@code csv} or {@code json} (case-insensitive)
      * @return the files written
-     * @throws ResultsException (one line) for an unknown format or study, or an unusable output path
+     * @throws HeteroloraException (one line) for an unknown format or study, or an unusable output path
      */
     public static List<Path> write(StudyStore store, long studyId, String format, Path out) {
         String f = format == null ? "" : format.trim().toLowerCase(Locale.ROOT);
         if (!FORMATS.contains(f)) {
-            throw new ResultsException("unknown export format '" + format + "' (expected csv or json)");
+            throw new HeteroloraException("unknown export format '" + format + "' (expected csv or json)");
         }
-        Study study = store.study(studyId).orElseThrow(() -> new ResultsException("no study with id " + studyId));
+        Study study = store.study(studyId).orElseThrow(() -> new HeteroloraException("no study with id " + studyId));
         List<Trial> trials = store.trials(studyId);
         List<Run> runs = store.runs(studyId);
         Path target = out.toAbsolutePath().normalize();
         try {
             if (f.equals("csv")) {
                 if (Files.exists(target) && !Files.isDirectory(target)) {
-                    throw new ResultsException(target + " exists and is not a folder (csv export writes trials.csv and "
+                    throw new HeteroloraException(target + " exists and is not a folder (csv export writes trials.csv and "
                             + "metrics.csv into a folder)");
                 }
                 Files.createDirectories(target);
@@ -93,7 +95,7 @@ public final class Export {
             atomically(file, o -> json(store, study, trials, runs, o));
             return List.of(file);
         } catch (IOException e) {
-            throw new ResultsException("cannot export study " + studyId + " to " + target + ": " + e.getMessage(), e);
+            throw new HeteroloraException("cannot export study " + studyId + " to " + target + ": " + e.getMessage(), e);
         }
     }
 

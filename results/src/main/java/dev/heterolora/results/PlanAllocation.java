@@ -1,5 +1,7 @@
 package dev.heterolora.results;
 
+import dev.heterolora.core.HeteroloraException;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -49,33 +51,33 @@ public record PlanAllocation(List<Site> sites) {
      * Parses a plan: an object with an object field {@code sites} (or, leniently, the sites object itself), each
      * site {@code LAYER.KIND} mapped to a rank or to {@code {"rank": r, "alpha": a}}.
      *
-     * @throws ResultsException (one line) for malformed JSON, a bad site name or a bad rank
+     * @throws HeteroloraException (one line) for malformed JSON, a bad site name or a bad rank
      */
     public static PlanAllocation parse(String planJson) {
         JsonNode root;
         try {
             root = JSON.readTree(planJson == null ? "" : planJson);
         } catch (JsonProcessingException e) {
-            throw new ResultsException("plan is not valid JSON: " + e.getOriginalMessage().lines().findFirst().orElse(""));
+            throw new HeteroloraException("plan is not valid JSON: " + e.getOriginalMessage().lines().findFirst().orElse(""));
         }
         if (root == null || !root.isObject()) {
-            throw new ResultsException("plan JSON must be an object with a field 'sites'");
+            throw new HeteroloraException("plan JSON must be an object with a field 'sites'");
         }
         JsonNode sites = root.has("sites") ? root.get("sites") : root;
         if (!sites.isObject()) {
-            throw new ResultsException("plan field 'sites' must be an object");
+            throw new HeteroloraException("plan field 'sites' must be an object");
         }
         List<Site> out = new ArrayList<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = sites.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             Matcher m = SITE.matcher(e.getKey());
             if (!m.matches()) {
-                throw new ResultsException("bad adapter site '" + e.getKey() + "' in plan (expected LAYER.KIND, e.g. 0.q)");
+                throw new HeteroloraException("bad adapter site '" + e.getKey() + "' in plan (expected LAYER.KIND, e.g. 0.q)");
             }
             JsonNode v = e.getValue();
             JsonNode rankNode = v.isObject() ? v.get("rank") : v;
             if (rankNode == null || !rankNode.canConvertToInt() || !rankNode.isIntegralNumber() || rankNode.asInt() < 0) {
-                throw new ResultsException("bad rank for site " + e.getKey() + " in plan: " + v);
+                throw new HeteroloraException("bad rank for site " + e.getKey() + " in plan: " + v);
             }
             int rank = rankNode.asInt();
             double alpha = v.isObject() && v.has("alpha") && v.get("alpha").isNumber() ? v.get("alpha").asDouble() : 2.0 * rank;

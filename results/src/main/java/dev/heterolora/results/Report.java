@@ -1,5 +1,7 @@
 package dev.heterolora.results;
 
+import dev.heterolora.core.HeteroloraException;
+
 import static dev.heterolora.results.Html.count;
 import static dev.heterolora.results.Html.esc;
 import static dev.heterolora.results.Html.num;
@@ -67,15 +69,15 @@ public final class Report {
      * Writes the report of a study into {@code outDir} (created, or replaced if it holds an earlier report).
      *
      * @return the files written, {@code index.html} first, at their final place
-     * @throws ResultsException (one line) for an unknown study, an {@code outDir} that holds something else, or an
+     * @throws HeteroloraException (one line) for an unknown study, an {@code outDir} that holds something else, or an
      *                          I/O failure
      */
     public static List<Path> write(StudyStore store, long studyId, Path outDir) {
-        Study study = store.study(studyId).orElseThrow(() -> new ResultsException("no study with id " + studyId));
+        Study study = store.study(studyId).orElseThrow(() -> new HeteroloraException("no study with id " + studyId));
         Path target = outDir.toAbsolutePath().normalize();
         Path parent = target.getParent();
         if (parent == null) {
-            throw new ResultsException("cannot write a report into the file system root");
+            throw new HeteroloraException("cannot write a report into the file system root");
         }
         checkReplaceable(target);
         Path tmp;
@@ -83,7 +85,7 @@ public final class Report {
             Files.createDirectories(parent);
             tmp = Files.createTempDirectory(parent, "." + target.getFileName() + ".tmp-");
         } catch (IOException e) {
-            throw new ResultsException("cannot create report folder next to " + target + ": " + e.getMessage(), e);
+            throw new HeteroloraException("cannot create report folder next to " + target + ": " + e.getMessage(), e);
         }
         List<String> names;
         try {
@@ -138,7 +140,7 @@ public final class Report {
             try {
                 Files.writeString(index, html, StandardCharsets.UTF_8);
             } catch (IOException e) {
-                throw new ResultsException("cannot write " + index + ": " + e.getMessage(), e);
+                throw new HeteroloraException("cannot write " + index + ": " + e.getMessage(), e);
             }
             List<String> out = new ArrayList<>();
             out.add(INDEX);
@@ -268,7 +270,7 @@ public final class Report {
                     if (seen.add(plan.sites())) {
                         drawn.add(new Drawn(t, plan));
                     }
-                } catch (ResultsException e) {
+                } catch (HeteroloraException e) {
                     note("The plan of trial " + t.id() + " cannot be drawn: " + e.getMessage());
                 }
             }
@@ -525,7 +527,7 @@ public final class Report {
                 b.append(b.isEmpty() ? "" : " ").append(s.name()).append('=').append(s.rank());
             }
             return planSpan(b.isEmpty() ? "(no adapters)" : b.toString());
-        } catch (ResultsException e) {
+        } catch (HeteroloraException e) {
             return planSpan(planJson);
         }
     }
@@ -575,14 +577,14 @@ public final class Report {
             return;
         }
         if (!Files.isDirectory(target)) {
-            throw new ResultsException(target + " exists and is not a folder");
+            throw new HeteroloraException(target + " exists and is not a folder");
         }
         try (Stream<Path> entries = Files.list(target)) {
             if (entries.findAny().isEmpty()) {
                 return;
             }
         } catch (IOException e) {
-            throw new ResultsException("cannot read " + target + ": " + e.getMessage(), e);
+            throw new HeteroloraException("cannot read " + target + ": " + e.getMessage(), e);
         }
         Path index = target.resolve(INDEX);
         try {
@@ -593,7 +595,7 @@ public final class Report {
         } catch (IOException | java.io.UncheckedIOException e) {
             // unreadable: treat as foreign
         }
-        throw new ResultsException(target + " exists and is not a heterolora report; choose another output folder");
+        throw new HeteroloraException(target + " exists and is not a heterolora report; choose another output folder");
     }
 
     /** Moves the finished report into place, replacing an earlier one (kept until the move succeeded). */
@@ -614,7 +616,7 @@ public final class Report {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
             }
         } catch (IOException e) {
-            throw new ResultsException("cannot move the report into " + target + ": " + e.getMessage(), e);
+            throw new HeteroloraException("cannot move the report into " + target + ": " + e.getMessage(), e);
         }
     }
 

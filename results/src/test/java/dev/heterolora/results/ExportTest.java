@@ -1,5 +1,7 @@
 package dev.heterolora.results;
 
+import dev.heterolora.core.HeteroloraException;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -128,12 +130,12 @@ class ExportTest {
 
     @Test
     void badFormatsAndPathsFailWithOneLine(@TempDir Path out) throws IOException {
-        assertThatThrownBy(() -> Export.write(store, study.studyId, "xml", out)).isInstanceOf(ResultsException.class)
+        assertThatThrownBy(() -> Export.write(store, study.studyId, "xml", out)).isInstanceOf(HeteroloraException.class)
                 .hasMessage("unknown export format 'xml' (expected csv or json)");
-        assertThatThrownBy(() -> Export.write(store, 9_999, "csv", out)).isInstanceOf(ResultsException.class)
+        assertThatThrownBy(() -> Export.write(store, 9_999, "csv", out)).isInstanceOf(HeteroloraException.class)
                 .hasMessage("no study with id 9999");
         Path file = Files.writeString(out.resolve("file.txt"), "x");
-        assertThatThrownBy(() -> Export.write(store, study.studyId, "csv", file)).isInstanceOf(ResultsException.class)
+        assertThatThrownBy(() -> Export.write(store, study.studyId, "csv", file)).isInstanceOf(HeteroloraException.class)
                 .hasMessageContaining("is not a folder").hasMessageNotContaining("\n");
     }
 

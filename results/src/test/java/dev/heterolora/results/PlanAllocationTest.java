@@ -1,5 +1,7 @@
 package dev.heterolora.results;
 
+import dev.heterolora.core.HeteroloraException;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -32,14 +34,14 @@ class PlanAllocationTest {
 
     @Test
     void rejectsMalformedPlansWithOneLine() {
-        assertThatThrownBy(() -> PlanAllocation.parse("{\"sites\":")).isInstanceOf(ResultsException.class)
+        assertThatThrownBy(() -> PlanAllocation.parse("{\"sites\":")).isInstanceOf(HeteroloraException.class)
                 .hasMessageStartingWith("plan is not valid JSON").hasMessageNotContaining("\n");
-        assertThatThrownBy(() -> PlanAllocation.parse("[1]")).isInstanceOf(ResultsException.class);
-        assertThatThrownBy(() -> PlanAllocation.parse("{\"sites\":{\"q\":2}}")).isInstanceOf(ResultsException.class)
+        assertThatThrownBy(() -> PlanAllocation.parse("[1]")).isInstanceOf(HeteroloraException.class);
+        assertThatThrownBy(() -> PlanAllocation.parse("{\"sites\":{\"q\":2}}")).isInstanceOf(HeteroloraException.class)
                 .hasMessageContaining("bad adapter site 'q'");
-        assertThatThrownBy(() -> PlanAllocation.parse("{\"sites\":{\"0.q\":-1}}")).isInstanceOf(ResultsException.class)
+        assertThatThrownBy(() -> PlanAllocation.parse("{\"sites\":{\"0.q\":-1}}")).isInstanceOf(HeteroloraException.class)
                 .hasMessageContaining("bad rank");
-        assertThatThrownBy(() -> PlanAllocation.parse("{\"sites\":{\"0.q\":1.5}}")).isInstanceOf(ResultsException.class);
+        assertThatThrownBy(() -> PlanAllocation.parse("{\"sites\":{\"0.q\":1.5}}")).isInstanceOf(HeteroloraException.class);
     }
 
     @Test

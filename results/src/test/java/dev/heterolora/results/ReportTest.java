@@ -1,5 +1,7 @@
 package dev.heterolora.results;
 
+import dev.heterolora.core.HeteroloraException;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -126,7 +128,7 @@ class ReportTest {
     @Test
     void refusesToReplaceAFolderThatIsNoReport(@TempDir Path out) throws IOException {
         Files.writeString(out.resolve("notes.txt"), "mine");
-        assertThatThrownBy(() -> Report.write(store, study.studyId, out)).isInstanceOf(ResultsException.class)
+        assertThatThrownBy(() -> Report.write(store, study.studyId, out)).isInstanceOf(HeteroloraException.class)
                 .hasMessageContaining("is not a heterolora report");
         assertThat(out.resolve("notes.txt")).hasContent("mine");
         try (Stream<Path> siblings = Files.list(out.getParent())) {
@@ -137,7 +139,7 @@ class ReportTest {
 
     @Test
     void failsWithOneLineForAnUnknownStudy(@TempDir Path out) {
-        assertThatThrownBy(() -> Report.write(store, 9_999, out.resolve("x"))).isInstanceOf(ResultsException.class)
+        assertThatThrownBy(() -> Report.write(store, 9_999, out.resolve("x"))).isInstanceOf(HeteroloraException.class)
                 .hasMessage("no study with id 9999");
         assertThat(out.resolve("x")).doesNotExist();
     }

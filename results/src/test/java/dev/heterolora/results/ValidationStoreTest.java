@@ -8,7 +8,7 @@ import dev.heterolora.studies.NewStudy;
 import dev.heterolora.studies.NewTrial;
 import dev.heterolora.studies.NewValidation;
 import dev.heterolora.studies.StudyStore;
-import dev.heterolora.studies.StudyStoreException;
+import dev.heterolora.core.HeteroloraException;
 import dev.heterolora.studies.Validation;
 import dev.heterolora.studies.ValidationCorrelation;
 import java.util.List;
@@ -77,11 +77,11 @@ class ValidationStoreTest {
         long other = store.createStudy(new NewStudy("o", 1, "ga", "1%", 100, 10_000, null, null, "{}", "{}"));
         long foreign = store.recordTrial(new NewTrial(other, 0, 0, "{}", 1, true, 1.0, Map.of(), 0.1));
         assertThatThrownBy(() -> store.recordValidation(new NewValidation(run + 99, null, "x", "{}", 1, 1, 1, 1)))
-                .isInstanceOf(StudyStoreException.class).hasMessageContaining("no run");
+                .isInstanceOf(HeteroloraException.class).hasMessageContaining("no run");
         assertThatThrownBy(() -> store.recordValidation(new NewValidation(run, foreign, "x", "{}", 1, 1, 1, 1)))
-                .isInstanceOf(StudyStoreException.class).hasMessageContaining("belongs to study " + other);
+                .isInstanceOf(HeteroloraException.class).hasMessageContaining("belongs to study " + other);
         assertThatThrownBy(() -> store.recordValidation(new NewValidation(run, 123_456L, "x", "{}", 1, 1, 1, 1)))
-                .isInstanceOf(StudyStoreException.class).hasMessageContaining("no trial");
+                .isInstanceOf(HeteroloraException.class).hasMessageContaining("no trial");
         assertThat(store.validations(run)).isEmpty();
     }
 
@@ -104,7 +104,7 @@ class ValidationStoreTest {
         assertThat(back.get(1).spearman()).isNaN();
         assertThat(back.get(2)).isEqualTo(snip);
         assertThatThrownBy(() -> store.recordCorrelation(new ValidationCorrelation(run + 99, "snip", "trained_loss",
-                0, 0, 0, 0, 0, 0, 0, 2))).isInstanceOf(StudyStoreException.class);
+                0, 0, 0, 0, 0, 0, 0, 2))).isInstanceOf(HeteroloraException.class);
         assertThatThrownBy(() -> new ValidationCorrelation(run, "snip", "reward", 0, 0, 0, 0, 0, 0, 0, 2))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unknown validation target");
     }

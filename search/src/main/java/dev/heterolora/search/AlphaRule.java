@@ -1,11 +1,11 @@
 package dev.heterolora.search;
 
-import dev.heterolora.model.HeteroloraException;
+import dev.heterolora.core.HeteroloraException;
 import java.util.Locale;
 
 /**
  * How a plan's LoRA alpha follows from its rank. The genotype only chooses ranks, so the search space needs one
- * rule to turn a rank into a full {@link dev.heterolora.model.SiteAdapter}; it is kept as a parameter because
+ * rule to turn a rank into a full {@link dev.heterolora.core.SiteAdapter}; it is kept as a parameter because
  * "alpha = 2·rank" (the default, PEFT's common choice) and "one fixed alpha" change the effective learning rate
  * of each adapter differently.
  *

@@ -1,7 +1,7 @@
 package dev.heterolora.search;
 
-import dev.heterolora.model.AdapterPlan;
-import dev.heterolora.model.HeteroloraException;
+import dev.heterolora.core.AdapterPlan;
+import dev.heterolora.core.HeteroloraException;
 
 /**
  * Thrown by {@link ReplayFitness} when a replayed search asks for a plan the study never evaluated: the replay has

@@ -3,11 +3,11 @@ package dev.heterolora.search;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.heterolora.model.AdapterPlan;
-import dev.heterolora.model.AdapterSite;
-import dev.heterolora.model.HeteroloraException;
-import dev.heterolora.model.ModelConfig;
-import dev.heterolora.model.SiteAdapter;
+import dev.heterolora.core.AdapterPlan;
+import dev.heterolora.core.AdapterSite;
+import dev.heterolora.core.HeteroloraException;
+import dev.heterolora.core.ModelConfig;
+import dev.heterolora.core.SiteAdapter;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -82,7 +82,7 @@ public final class SearchSpace {
 
     /**
      * The space of {@code options} over the sites of {@code config}, limited to {@code budget} trainable parameters
-     * (as {@link dev.heterolora.model.Budget#limit} gives it).
+     * (as {@link dev.heterolora.core.Budget#limit} gives it).
      *
      * @throws HeteroloraException if no site is selected or the budget cannot hold even the cheapest adapter
      */

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.heterolora.model.AdapterSite;
-import dev.heterolora.model.HeteroloraException;
+import dev.heterolora.core.AdapterSite;
+import dev.heterolora.core.HeteroloraException;
 
 /**
  * An additive fitness tabulated over a {@link SearchSpace}: the score of every site at every allowed rank.

@@ -1,6 +1,6 @@
 package dev.heterolora.search;
 
-import dev.heterolora.model.AdapterSite;
+import dev.heterolora.core.AdapterSite;
 
 /** The additive part of a fitness: the score one site contributes at one rank (0 at rank 0). */
 @FunctionalInterface

@@ -1,6 +1,6 @@
 package dev.heterolora.search;
 
-import dev.heterolora.model.HeteroloraException;
+import dev.heterolora.core.HeteroloraException;
 import java.util.List;
 import java.util.Locale;
 

@@ -1,6 +1,6 @@
 package dev.heterolora.search;
 
-import dev.heterolora.model.AdapterPlan;
+import dev.heterolora.core.AdapterPlan;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;

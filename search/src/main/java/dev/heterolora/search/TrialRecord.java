@@ -1,7 +1,7 @@
 package dev.heterolora.search;
 
-import dev.heterolora.model.AdapterPlan;
-import dev.heterolora.model.HeteroloraException;
+import dev.heterolora.core.AdapterPlan;
+import dev.heterolora.core.HeteroloraException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package dev.heterolora.search;
 
-import dev.heterolora.model.AdapterPlan;
+import dev.heterolora.core.AdapterPlan;
 
 /**
  * Where the search reports every evaluated plan as it is produced (the study database in the CLI, a list in tests).

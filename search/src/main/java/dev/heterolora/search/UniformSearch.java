@@ -1,6 +1,6 @@
 package dev.heterolora.search;
 
-import dev.heterolora.model.HeteroloraException;
+import dev.heterolora.core.HeteroloraException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

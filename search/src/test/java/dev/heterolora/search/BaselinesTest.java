@@ -3,9 +3,9 @@ package dev.heterolora.search;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.heterolora.model.AdapterPlan;
-import dev.heterolora.model.HeteroloraException;
-import dev.heterolora.model.SiteKind;
+import dev.heterolora.core.AdapterPlan;
+import dev.heterolora.core.HeteroloraException;
+import dev.heterolora.core.SiteKind;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;

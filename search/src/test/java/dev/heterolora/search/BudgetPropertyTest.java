@@ -2,7 +2,7 @@ package dev.heterolora.search;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.heterolora.model.HeteroloraException;
+import dev.heterolora.core.HeteroloraException;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;

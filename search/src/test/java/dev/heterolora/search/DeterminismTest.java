@@ -2,7 +2,7 @@ package dev.heterolora.search;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.heterolora.model.AdapterPlan;
+import dev.heterolora.core.AdapterPlan;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;

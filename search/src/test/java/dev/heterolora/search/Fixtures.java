@@ -1,10 +1,10 @@
 package dev.heterolora.search;
 
-import dev.heterolora.model.AdapterPlan;
-import dev.heterolora.model.AdapterSite;
-import dev.heterolora.model.ModelConfig;
-import dev.heterolora.model.ModelFamily;
-import dev.heterolora.model.SiteAdapter;
+import dev.heterolora.core.AdapterPlan;
+import dev.heterolora.core.AdapterSite;
+import dev.heterolora.core.ModelConfig;
+import dev.heterolora.core.ModelFamily;
+import dev.heterolora.core.SiteAdapter;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.heterolora.model.AdapterSite;
-import dev.heterolora.model.HeteroloraException;
+import dev.heterolora.core.AdapterSite;
+import dev.heterolora.core.HeteroloraException;
 import org.junit.jupiter.api.Test;
 
 /** What a study stores about a search (settings, options, score table) reads back to equal values. */

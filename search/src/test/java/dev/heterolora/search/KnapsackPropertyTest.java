@@ -3,7 +3,7 @@ package dev.heterolora.search;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.heterolora.model.SiteKind;
+import dev.heterolora.core.SiteKind;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;

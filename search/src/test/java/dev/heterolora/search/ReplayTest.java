@@ -3,7 +3,7 @@ package dev.heterolora.search;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.heterolora.model.AdapterPlan;
+import dev.heterolora.core.AdapterPlan;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.heterolora.model.AdapterPlan;
-import dev.heterolora.model.AdapterSite;
-import dev.heterolora.model.HeteroloraException;
-import dev.heterolora.model.ModelConfig;
-import dev.heterolora.model.SiteAdapter;
-import dev.heterolora.model.SiteKind;
+import dev.heterolora.core.AdapterPlan;
+import dev.heterolora.core.AdapterSite;
+import dev.heterolora.core.HeteroloraException;
+import dev.heterolora.core.ModelConfig;
+import dev.heterolora.core.SiteAdapter;
+import dev.heterolora.core.SiteKind;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;

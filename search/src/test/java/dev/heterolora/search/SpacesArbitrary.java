@@ -1,7 +1,7 @@
 package dev.heterolora.search;
 
-import dev.heterolora.model.ModelConfig;
-import dev.heterolora.model.SiteKind;
+import dev.heterolora.core.ModelConfig;
+import dev.heterolora.core.SiteKind;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;

@@ -1,5 +1,7 @@
 package dev.heterolora.studies;
 
+import dev.heterolora.core.HeteroloraException;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -21,7 +23,7 @@ record H2Url(String url, String user, String password) {
     /** Parses any H2 URL; anything else is refused with a one-line message. */
     static H2Url parse(String jdbcUrl) {
         if (jdbcUrl == null || !jdbcUrl.regionMatches(true, 0, PREFIX, 0, PREFIX.length())) {
-            throw new StudyStoreException("unsupported database URL '" + jdbcUrl
+            throw new HeteroloraException("unsupported database URL '" + jdbcUrl
                     + "': heterolora stores studies in H2 (jdbc:h2:file:..., jdbc:h2:tcp://..., jdbc:h2:mem:...)");
         }
         String[] parts = jdbcUrl.split(";");

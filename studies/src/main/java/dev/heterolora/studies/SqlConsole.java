@@ -1,5 +1,7 @@
 package dev.heterolora.studies;
 
+import dev.heterolora.core.HeteroloraException;
+
 import java.sql.Array;
 import java.sql.Blob;
 import java.sql.Clob;
@@ -45,11 +47,11 @@ public final class SqlConsole {
      *
      * @param allowWrite {@code false}: read-only (see the class comment); {@code true}: anything the store's user may do
      * @return the result set of a query, or the update count of any other statement
-     * @throws StudyStoreException with a one-line message for bad SQL or a write attempted read-only
+     * @throws HeteroloraException with a one-line message for bad SQL or a write attempted read-only
      */
     public QueryResult execute(String sql, boolean allowWrite) {
         if (sql == null || sql.isBlank()) {
-            throw new StudyStoreException("SQL error: empty statement");
+            throw new HeteroloraException("SQL error: empty statement");
         }
         try {
             if (allowWrite) {
@@ -65,7 +67,7 @@ public final class SqlConsole {
             }
         } catch (SQLException e) {
             if (!allowWrite && (e.getErrorCode() == NOT_ENOUGH_RIGHTS || e.getErrorCode() == ADMIN_RIGHTS_REQUIRED)) {
-                throw new StudyStoreException("SQL error: " + SqlErrors.oneLine(e)
+                throw new HeteroloraException("SQL error: " + SqlErrors.oneLine(e)
                         + " (the console is read-only; writing needs --write)");
             }
             throw SqlErrors.sqlError(e);

@@ -1,5 +1,7 @@
 package dev.heterolora.studies;
 
+import dev.heterolora.core.HeteroloraException;
+
 import java.sql.SQLException;
 import java.util.regex.Pattern;
 import org.h2.jdbc.JdbcException;
@@ -29,7 +31,7 @@ final class SqlErrors {
     }
 
     /** The usual wrapping of a failed statement: {@code SQL error: <one line>}. */
-    static StudyStoreException sqlError(SQLException e) {
-        return new StudyStoreException("SQL error: " + oneLine(e));
+    static HeteroloraException sqlError(SQLException e) {
+        return new HeteroloraException("SQL error: " + oneLine(e));
     }
 }

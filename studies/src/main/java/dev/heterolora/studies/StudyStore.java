@@ -1,5 +1,7 @@
 package dev.heterolora.studies;
 
+import dev.heterolora.core.HeteroloraException;
+
 import java.nio.file.Path;
 import java.sql.Array;
 import java.sql.Connection;
@@ -67,7 +69,7 @@ public final class StudyStore implements AutoCloseable {
      * File URLs without {@code AUTO_SERVER} or {@code FILE_LOCK} get {@code ;AUTO_SERVER=TRUE}; the auto-server
      * listens on loopback only ({@code h2.bindAddress=127.0.0.1} unless that property is already set).
      *
-     * @throws StudyStoreException (one line) for a non-H2 URL, an unreachable server, a corrupt or non-H2
+     * @throws HeteroloraException (one line) for a non-H2 URL, an unreachable server, a corrupt or non-H2
      *                             file, or a failed migration
      */
     public static StudyStore open(String jdbcUrl) {
@@ -81,7 +83,7 @@ public final class StudyStore implements AutoCloseable {
         } catch (SQLException e) {
             String hint = UNREADABLE_FILE_ERRORS.contains(e.getErrorCode())
                     ? "not a readable H2 2.x database file (corrupt, truncated or written by another program): " : "";
-            throw new StudyStoreException("cannot open study database " + url.url() + ": " + hint + SqlErrors.oneLine(e));
+            throw new HeteroloraException("cannot open study database " + url.url() + ": " + hint + SqlErrors.oneLine(e));
         }
         try {
             Flyway.configure(StudyStore.class.getClassLoader())
@@ -92,7 +94,7 @@ public final class StudyStore implements AutoCloseable {
                     .migrate();
         } catch (FlywayException e) {
             closeQuietly(connection);
-            throw new StudyStoreException("cannot migrate study database " + url.url() + ": " + migrationReason(e));
+            throw new HeteroloraException("cannot migrate study database " + url.url() + ": " + migrationReason(e));
         }
         return new StudyStore(url, connection);
     }
@@ -143,7 +145,7 @@ public final class StudyStore implements AutoCloseable {
     public synchronized Study latestStudy() {
         return call(c -> queryOne(c, "SELECT " + STUDY_COLUMNS + " FROM study ORDER BY id DESC LIMIT 1",
                 StudyStore::readStudy))
-                .orElseThrow(() -> new StudyStoreException("no study in " + url.url() + " yet"));
+                .orElseThrow(() -> new HeteroloraException("no study in " + url.url() + " yet"));
     }
 
     /** All studies, oldest first. */
@@ -154,7 +156,7 @@ public final class StudyStore implements AutoCloseable {
     /** Sets a study's status, one of {@link Study#STATUSES}. */
     public synchronized void setStatus(long studyId, String status) {
         if (!Study.STATUSES.contains(status)) {
-            throw new StudyStoreException("unknown study status '" + status + "' (expected one of "
+            throw new HeteroloraException("unknown study status '" + status + "' (expected one of "
                     + String.join(", ", Study.STATUSES) + ")");
         }
         int updated = call(c -> update(c, "UPDATE study SET status = ?, updated_at = CURRENT_TIMESTAMP WHERE id = ?",
@@ -188,7 +190,7 @@ public final class StudyStore implements AutoCloseable {
                 id = generatedId(ps);
             } catch (SQLException e) {
                 if (duplicateTrial(c, t)) {
-                    throw new StudyStoreException("study " + t.studyId() + " already has a trial with seq " + t.seq());
+                    throw new HeteroloraException("study " + t.studyId() + " already has a trial with seq " + t.seq());
                 }
                 throw e;
             }
@@ -243,7 +245,7 @@ public final class StudyStore implements AutoCloseable {
             int found = queryOne(c, "SELECT COUNT(*) FROM trial WHERE study_id = ? AND id = ANY(?)",
                     rs -> rs.getInt(1), studyId, idArray).orElseThrow();
             if (found != ids.size()) {
-                throw new StudyStoreException("not all of trials " + ids + " belong to study " + studyId);
+                throw new HeteroloraException("not all of trials " + ids + " belong to study " + studyId);
             }
             return update(c, "UPDATE trial SET pareto = (id = ANY(?)) WHERE study_id = ?", idArray, studyId);
         });
@@ -269,9 +271,9 @@ public final class StudyStore implements AutoCloseable {
             }
             if (trialId != null) {
                 Long owner = queryOne(c, "SELECT study_id FROM trial WHERE id = ?", rs -> rs.getLong(1), trialId)
-                        .orElseThrow(() -> new StudyStoreException("no trial with id " + trialId));
+                        .orElseThrow(() -> new HeteroloraException("no trial with id " + trialId));
                 if (studyId != null && owner.longValue() != studyId) {
-                    throw new StudyStoreException("trial " + trialId + " belongs to study " + owner + ", not " + studyId);
+                    throw new HeteroloraException("trial " + trialId + " belongs to study " + owner + ", not " + studyId);
                 }
             }
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO run (study_id, trial_id, kind, config_json, "
@@ -319,7 +321,7 @@ public final class StudyStore implements AutoCloseable {
 
     public synchronized void finishRun(long runId, String status, String message) {
         if (!status.equals("finished") && !status.equals("failed")) {
-            throw new StudyStoreException("a run finishes as 'finished' or 'failed', not '" + status + "'");
+            throw new HeteroloraException("a run finishes as 'finished' or 'failed', not '" + status + "'");
         }
         int updated = call(c -> update(c, "UPDATE run SET status = ?, message = ?, updated_at = CURRENT_TIMESTAMP "
                 + "WHERE id = ?", status, message, runId));
@@ -358,9 +360,9 @@ public final class StudyStore implements AutoCloseable {
                     v.runId()).orElseThrow(() -> noRun(v.runId()));
             if (v.trialId() != null) {
                 Long owner = queryOne(c, "SELECT study_id FROM trial WHERE id = ?", rs -> rs.getLong(1), v.trialId())
-                        .orElseThrow(() -> new StudyStoreException("no trial with id " + v.trialId()));
+                        .orElseThrow(() -> new HeteroloraException("no trial with id " + v.trialId()));
                 if (runStudy != null && owner.longValue() != runStudy) {
-                    throw new StudyStoreException("trial " + v.trialId() + " belongs to study " + owner
+                    throw new HeteroloraException("trial " + v.trialId() + " belongs to study " + owner
                             + ", not to study " + runStudy + " of run " + v.runId());
                 }
             }
@@ -569,12 +571,12 @@ public final class StudyStore implements AutoCloseable {
                 t.studyId(), t.seq()).isPresent();
     }
 
-    private static StudyStoreException noStudy(long studyId) {
-        return new StudyStoreException("no study with id " + studyId);
+    private static HeteroloraException noStudy(long studyId) {
+        return new HeteroloraException("no study with id " + studyId);
     }
 
-    private static StudyStoreException noRun(long runId) {
-        return new StudyStoreException("no run with id " + runId);
+    private static HeteroloraException noRun(long runId) {
+        return new HeteroloraException("no run with id " + runId);
     }
 
     private static void setFinite(PreparedStatement ps, int index, double value) throws SQLException {

@@ -1,5 +1,7 @@
 package dev.heterolora.studies;
 
+import dev.heterolora.core.HeteroloraException;
+
 import static dev.heterolora.studies.Fixtures.study;
 import static dev.heterolora.studies.Fixtures.trial;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -52,7 +54,7 @@ class SqlConsoleTest {
         "DELETE FROM trial; SELECT 1",
     })
     void readOnlyConsoleRejectsWritesAndKeepsTheData(String sql) {
-        assertThatThrownBy(() -> console.execute(sql, false)).isInstanceOf(StudyStoreException.class)
+        assertThatThrownBy(() -> console.execute(sql, false)).isInstanceOf(HeteroloraException.class)
                 .hasMessageStartingWith("SQL error: ")
                 .hasMessageEndingWith("(the console is read-only; writing needs --write)")
                 .hasMessageNotContaining("\n");
@@ -98,7 +100,7 @@ class SqlConsoleTest {
     @Test
     void badSqlIsOneLineWithoutStatementEcho() {
         assertThatThrownBy(() -> console.execute("SELECT *\nFROM foo", false))
-                .isInstanceOf(StudyStoreException.class).hasMessageStartingWith("SQL error: Table \"FOO\" not found")
+                .isInstanceOf(HeteroloraException.class).hasMessageStartingWith("SQL error: Table \"FOO\" not found")
                 .hasMessageNotContaining("\n").hasMessageNotContaining("SQL statement").hasMessageNotContaining("[42102");
         assertThatThrownBy(() -> console.execute("SELEC 1", true))
                 .hasMessageStartingWith("SQL error: Syntax error in SQL statement").hasMessageNotContaining("\n");

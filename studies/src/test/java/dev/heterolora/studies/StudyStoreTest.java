@@ -1,5 +1,7 @@
 package dev.heterolora.studies;
 
+import dev.heterolora.core.HeteroloraException;
+
 import static dev.heterolora.studies.Fixtures.study;
 import static dev.heterolora.studies.Fixtures.trial;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -76,7 +78,7 @@ class StudyStoreTest {
 
     @Test
     void latestStudyOfAnEmptyDatabaseIsAOneLineError() {
-        assertThatThrownBy(store::latestStudy).isInstanceOf(StudyStoreException.class)
+        assertThatThrownBy(store::latestStudy).isInstanceOf(HeteroloraException.class)
                 .hasMessageStartingWith("no study in jdbc:h2:mem:heterolora-").hasMessageNotContaining("\n");
     }
 
@@ -85,11 +87,11 @@ class StudyStoreTest {
         long id = store.createStudy(study("s"));
         store.setStatus(id, "finished");
         assertThat(store.study(id).orElseThrow().status()).isEqualTo("finished");
-        assertThatThrownBy(() -> store.setStatus(id, "done")).isInstanceOf(StudyStoreException.class)
+        assertThatThrownBy(() -> store.setStatus(id, "done")).isInstanceOf(HeteroloraException.class)
                 .hasMessage("unknown study status 'done' (expected one of running, finished, failed, interrupted)");
         assertThatThrownBy(() -> store.setStatus(999, "failed")).hasMessage("no study with id 999");
         assertThatThrownBy(() -> store.console().execute("UPDATE study SET status = 'done'", true))
-                .isInstanceOf(StudyStoreException.class).hasMessageContaining("CK_STUDY_STATUS");
+                .isInstanceOf(HeteroloraException.class).hasMessageContaining("CK_STUDY_STATUS");
     }
 
     @Test
@@ -114,7 +116,7 @@ class StudyStoreTest {
         long id = store.createStudy(study("s"));
         store.recordTrial(trial(id, 0, true, 0.5));
         assertThatThrownBy(() -> store.recordTrial(trial(id, 0, true, 0.9)))
-                .isInstanceOf(StudyStoreException.class).hasMessage("study " + id + " already has a trial with seq 0");
+                .isInstanceOf(HeteroloraException.class).hasMessage("study " + id + " already has a trial with seq 0");
         assertThatThrownBy(() -> store.recordTrial(trial(999, 0, true, 0.9))).hasMessage("no study with id 999");
         assertThat(store.trials(id)).singleElement().extracting(Trial::fitness).isEqualTo(0.5);
         assertThat(store.console().execute("SELECT COUNT(*) FROM proxy_score", false).rows())
@@ -188,7 +190,7 @@ class StudyStoreTest {
         store.markPareto(id, List.of(a, b));
         store.markPareto(id, List.of(b, c));
         assertThat(store.trials(id)).extracting(Trial::pareto).containsExactly(false, true, true);
-        assertThatThrownBy(() -> store.markPareto(id, List.of(c, foreign))).isInstanceOf(StudyStoreException.class)
+        assertThatThrownBy(() -> store.markPareto(id, List.of(c, foreign))).isInstanceOf(HeteroloraException.class)
                 .hasMessage("not all of trials [" + c + ", " + foreign + "] belong to study " + id);
         assertThat(store.trials(id)).extracting(Trial::pareto).containsExactly(false, true, true);
         store.markPareto(id, List.of());
@@ -253,7 +255,7 @@ class StudyStoreTest {
     @Test
     void closedStoreFailsWithOneLine() {
         store.close();
-        assertThatThrownBy(store::studies).isInstanceOf(StudyStoreException.class)
+        assertThatThrownBy(store::studies).isInstanceOf(HeteroloraException.class)
                 .hasMessageStartingWith("SQL error: ").hasMessageNotContaining("\n");
     }
 }

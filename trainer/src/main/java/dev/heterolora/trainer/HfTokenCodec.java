@@ -2,8 +2,8 @@ package dev.heterolora.trainer;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-import dev.heterolora.model.HeteroloraException;
-import dev.heterolora.model.ModelConfig;
+import dev.heterolora.core.HeteroloraException;
+import dev.heterolora.core.ModelConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

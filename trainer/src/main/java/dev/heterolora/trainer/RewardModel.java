@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import dev.heterolora.model.CausalLM;
 import dev.heterolora.model.ComputeSettings;
-import dev.heterolora.model.HeteroloraException;
+import dev.heterolora.core.HeteroloraException;
 import dev.heterolora.model.HfCheckpoint;
 import dev.heterolora.model.PeftAdapters;
 import dev.heterolora.model.TokenBatch;

@@ -1,6 +1,6 @@
 package dev.heterolora.trainer;
 
-import dev.heterolora.model.HeteroloraException;
+import dev.heterolora.core.HeteroloraException;
 import dev.heterolora.trainer.world.Demonstration;
 
 /**

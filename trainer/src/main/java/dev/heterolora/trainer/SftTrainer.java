@@ -7,7 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import dev.heterolora.model.CausalLM;
-import dev.heterolora.model.HeteroloraException;
+import dev.heterolora.core.HeteroloraException;
 import dev.heterolora.model.HfCheckpoint;
 import dev.heterolora.model.LanguageModelLoss;
 import dev.heterolora.model.PeftAdapters;

@@ -1,6 +1,6 @@
 package dev.heterolora.trainer;
 
-import dev.heterolora.model.HeteroloraException;
+import dev.heterolora.core.HeteroloraException;
 
 /**
  * Settings shared by the supervised and reward trainers.

@@ -2,9 +2,9 @@ package dev.heterolora.trainer;
 
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
-import dev.heterolora.model.AdapterPlan;
+import dev.heterolora.core.AdapterPlan;
 import dev.heterolora.model.CausalLM;
-import dev.heterolora.model.HeteroloraException;
+import dev.heterolora.core.HeteroloraException;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.heterolora.model.HeteroloraException;
-import dev.heterolora.model.ModelConfig;
+import dev.heterolora.core.HeteroloraException;
+import dev.heterolora.core.ModelConfig;
 import dev.heterolora.model.RandomModel;
 import dev.heterolora.trainer.world.CharCodec;
 import dev.heterolora.trainer.world.CharTokenizer;

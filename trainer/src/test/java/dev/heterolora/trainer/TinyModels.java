@@ -2,8 +2,8 @@ package dev.heterolora.trainer;
 
 import dev.heterolora.model.CausalLM;
 import dev.heterolora.model.ComputeSettings;
-import dev.heterolora.model.ModelConfig;
-import dev.heterolora.model.ModelFamily;
+import dev.heterolora.core.ModelConfig;
+import dev.heterolora.core.ModelFamily;
 import dev.heterolora.model.RandomModel;
 
 /** Very small Llama models for fast trainer tests. */

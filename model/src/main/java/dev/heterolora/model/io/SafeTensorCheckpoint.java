@@ -6,7 +6,7 @@ import static dev.heterolora.model.io.SafeTensorFile.quote;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.heterolora.model.HeteroloraException;
+import dev.heterolora.core.HeteroloraException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;

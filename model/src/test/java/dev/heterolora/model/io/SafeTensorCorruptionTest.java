@@ -2,7 +2,7 @@ package dev.heterolora.model.io;
 
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.heterolora.model.HeteroloraException;
+import dev.heterolora.core.HeteroloraException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -1,6 +1,6 @@
 package dev.heterolora.trainer.ppo;
 
-import dev.heterolora.model.HeteroloraException;
+import dev.heterolora.core.HeteroloraException;
 
 /**
  * Every constant of LoRA-PPO (arXiv 2309.09055, on AlpacaFarm's PPO), each a CLI flag with this default.

@@ -11,7 +11,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import dev.heterolora.model.CausalLM;
-import dev.heterolora.model.HeteroloraException;
+import dev.heterolora.core.HeteroloraException;
 import dev.heterolora.trainer.AdamW;
 import dev.heterolora.trainer.RewardModel;
 import dev.heterolora.trainer.Sampler;

@@ -1,7 +1,7 @@
 package dev.heterolora.trainer.ppo;
 
 import ai.djl.ndarray.NDArray;
-import dev.heterolora.model.HeteroloraException;
+import dev.heterolora.core.HeteroloraException;
 import java.util.Arrays;
 import java.util.Locale;
 

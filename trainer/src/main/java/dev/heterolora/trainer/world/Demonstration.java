@@ -1,6 +1,6 @@
 package dev.heterolora.trainer.world;
 
-import dev.heterolora.model.HeteroloraException;
+import dev.heterolora.core.HeteroloraException;
 
 /**
  * One supervised fine-tuning example: a prompt and the response to imitate; a line of {@code sft.jsonl}.

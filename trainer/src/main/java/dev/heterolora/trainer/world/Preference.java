@@ -1,6 +1,6 @@
 package dev.heterolora.trainer.world;
 
-import dev.heterolora.model.HeteroloraException;
+import dev.heterolora.core.HeteroloraException;
 
 /**
  * A labelled comparison of two responses to one prompt; a line of {@code pairs.jsonl}.

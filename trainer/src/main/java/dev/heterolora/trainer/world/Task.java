@@ -1,6 +1,6 @@
 package dev.heterolora.trainer.world;
 
-import dev.heterolora.model.HeteroloraException;
+import dev.heterolora.core.HeteroloraException;
 
 /**
  * One prompt of the embedded world with its single exact answer.

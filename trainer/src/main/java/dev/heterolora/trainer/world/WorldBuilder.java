@@ -2,7 +2,7 @@ package dev.heterolora.trainer.world;
 
 import dev.heterolora.model.CausalLM;
 import dev.heterolora.model.ComputeSettings;
-import dev.heterolora.model.HeteroloraException;
+import dev.heterolora.core.HeteroloraException;
 import dev.heterolora.model.HfCheckpoint;
 import dev.heterolora.model.RandomModel;
 import dev.heterolora.trainer.OutputDirectory;

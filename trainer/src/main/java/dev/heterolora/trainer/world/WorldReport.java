@@ -3,7 +3,7 @@ package dev.heterolora.trainer.world;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.heterolora.model.HeteroloraException;
+import dev.heterolora.core.HeteroloraException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

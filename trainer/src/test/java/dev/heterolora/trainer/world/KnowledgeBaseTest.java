@@ -3,7 +3,7 @@ package dev.heterolora.trainer.world;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.heterolora.model.HeteroloraException;
+import dev.heterolora.core.HeteroloraException;
 import dev.heterolora.trainer.world.KnowledgeBase.Attribute;
 import dev.heterolora.trainer.world.KnowledgeBase.Fact;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package dev.heterolora.model;
+package dev.heterolora.core;
 
 /**
  * The one exception type for problems a user can fix (bad input, missing or corrupt files, bad flags).

@@ -1,8 +1,8 @@
-package dev.heterolora.model;
+package dev.heterolora.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.heterolora.model.Budget.Kind;
+import dev.heterolora.core.Budget.Kind;
 import java.math.BigDecimal;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;

@@ -1,4 +1,4 @@
-package dev.heterolora.model;
+package dev.heterolora.core;
 
 import java.util.Arrays;
 import java.util.Locale;

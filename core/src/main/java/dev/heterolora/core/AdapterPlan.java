@@ -1,4 +1,4 @@
-package dev.heterolora.model;
+package dev.heterolora.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,7 +1,11 @@
-package dev.heterolora.search;
+package dev.heterolora.app;
 
-import dev.heterolora.model.AdapterPlan;
+import dev.heterolora.core.AdapterPlan;
 import dev.heterolora.proxies.PlanScorer;
+import dev.heterolora.search.AlphaRule;
+import dev.heterolora.search.Evaluation;
+import dev.heterolora.search.PlanFitness;
+import dev.heterolora.search.SiteScores;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

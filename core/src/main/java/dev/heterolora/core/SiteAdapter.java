@@ -1,4 +1,4 @@
-package dev.heterolora.model;
+package dev.heterolora.core;
 
 /**
  * Rank and alpha of the adapter at one site; the adapter's output is scaled by {@code alpha / rank} as in PEFT.

@@ -1,9 +1,9 @@
-package dev.heterolora.model;
+package dev.heterolora.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.heterolora.model.Budget.Kind;
+import dev.heterolora.core.Budget.Kind;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
