@@ -55,7 +55,7 @@ public record Correlation(double spearman, double kendall, Interval spearmanCi, 
         return of(proxy, achieved, higherAchievedIsBetter, 0L, RankCorrelation.DEFAULT_RESAMPLES);
     }
 
-    /** The row to store with {@code StudyStore.recordCorrelation}; target is one of {@link ValidationCorrelation#TARGETS}. */
+    /** The row to store with {@code StudyStorage.recordCorrelation}; target is one of {@link ValidationCorrelation#TARGETS}. */
     public ValidationCorrelation toRecord(long runId, String proxy, String target) {
         return new ValidationCorrelation(runId, proxy, target, spearman, kendall, spearmanCi.low(), spearmanCi.high(),
                 kendallCi.low(), kendallCi.high(), regret, n);

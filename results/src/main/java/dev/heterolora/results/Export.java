@@ -10,7 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.heterolora.studies.Metric;
 import dev.heterolora.studies.Run;
 import dev.heterolora.studies.Study;
-import dev.heterolora.studies.StudyStore;
+import dev.heterolora.studies.StudyStorage;
 import dev.heterolora.studies.Trial;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -66,7 +66,7 @@ public final class Export {
      * @return the files written
      * @throws HeteroloraException (one line) for an unknown format or study, or an unusable output path
      */
-    public static List<Path> write(StudyStore store, long studyId, String format, Path out) {
+    public static List<Path> write(StudyStorage store, long studyId, String format, Path out) {
         String f = format == null ? "" : format.trim().toLowerCase(Locale.ROOT);
         if (!FORMATS.contains(f)) {
             throw new HeteroloraException("unknown export format '" + format + "' (expected csv or json)");
@@ -122,12 +122,12 @@ public final class Export {
         w.flush();
     }
 
-    private static void metricsCsv(StudyStore store, List<Run> runs, OutputStream o) throws IOException {
+    private static void metricsCsv(StudyStorage store, List<Run> runs, OutputStream o) throws IOException {
         Writer w = new BufferedWriter(new java.io.OutputStreamWriter(o, StandardCharsets.UTF_8));
         csvRow(w, METRIC_COLUMNS);
         for (Run r : runs) {
             for (Metric m : store.metrics(r.id())) {
-                csvRow(w, List.of(Long.toString(r.id()), r.kind(), r.status(),
+                csvRow(w, List.of(Long.toString(r.id()), r.kind(), r.status().text(),
                         r.trialId() == null ? "" : r.trialId().toString(), Integer.toString(m.step()), m.name(),
                         number(m.value())));
             }
@@ -135,7 +135,7 @@ public final class Export {
         w.flush();
     }
 
-    private static void json(StudyStore store, Study study, List<Trial> trials, List<Run> runs, OutputStream o)
+    private static void json(StudyStorage store, Study study, List<Trial> trials, List<Run> runs, OutputStream o)
             throws IOException {
         try (JsonGenerator g = JSON.getFactory().createGenerator(o, JsonEncoding.UTF8)) {
             g.useDefaultPrettyPrinter();
@@ -145,7 +145,7 @@ public final class Export {
             g.writeObjectFieldStart("study");
             g.writeNumberField("id", study.id());
             g.writeStringField("name", study.name());
-            g.writeStringField("status", study.status());
+            g.writeStringField("status", study.status().text());
             g.writeStringField("strategy", study.strategy());
             g.writeNumberField("seed", study.seed());
             g.writeStringField("budget_text", study.budgetText());
@@ -207,7 +207,7 @@ public final class Export {
                     g.writeNumber(r.trialId());
                 }
                 g.writeStringField("kind", r.kind());
-                g.writeStringField("status", r.status());
+                g.writeStringField("status", r.status().text());
                 g.writeStringField("message", r.message());
                 g.writeStringField("output_dir", r.outputDir());
                 g.writeStringField("created_at", r.createdAt().toString());

@@ -13,7 +13,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.heterolora.studies.Metric;
 import dev.heterolora.studies.Run;
 import dev.heterolora.studies.Study;
-import dev.heterolora.studies.StudyStore;
+import dev.heterolora.studies.StudyStorage;
 import dev.heterolora.studies.Trial;
 import dev.heterolora.studies.Validation;
 import dev.heterolora.studies.ValidationCorrelation;
@@ -72,7 +72,7 @@ public final class Report {
      * @throws HeteroloraException (one line) for an unknown study, an {@code outDir} that holds something else, or an
      *                          I/O failure
      */
-    public static List<Path> write(StudyStore store, long studyId, Path outDir) {
+    public static List<Path> write(StudyStorage store, long studyId, Path outDir) {
         Study study = store.study(studyId).orElseThrow(() -> new HeteroloraException("no study with id " + studyId));
         Path target = outDir.toAbsolutePath().normalize();
         Path parent = target.getParent();
@@ -100,14 +100,14 @@ public final class Report {
 
     /** Builds the page and its charts in one folder. */
     private static final class Page {
-        private final StudyStore store;
+        private final StudyStorage store;
         private final Study study;
         private final Path dir;
         private final List<String> files = new ArrayList<>();
         private final StringBuilder html = new StringBuilder(64 * 1024);
         private final Set<String> usedNames = new TreeSet<>();
 
-        Page(StudyStore store, Study study, Path dir) {
+        Page(StudyStorage store, Study study, Path dir) {
             this.store = store;
             this.study = study;
             this.dir = dir;
@@ -122,7 +122,7 @@ public final class Report {
             html.append("<p class=\"meta\">").append(esc(study.strategy())).append(" search, budget ")
                     .append(esc(study.budgetText())).append(" (").append(count(study.budgetLimit()))
                     .append(" parameters), ").append(count(trials.size())).append(" trials, status ")
-                    .append(esc(study.status())).append(". Report generated ").append(esc(Instant.now().toString()))
+                    .append(esc(study.status().text())).append(". Report generated ").append(esc(Instant.now().toString()))
                     .append(".</p>\n");
             html.append("<nav><a href=\"#configuration\">Configuration</a> · <a href=\"#history\">Search history</a>"
                     + " · <a href=\"#top\">Top trials</a> · <a href=\"#pareto\">Pareto front</a>"
@@ -176,7 +176,7 @@ public final class Report {
             List<List<String>> rows = new ArrayList<>();
             row(rows, "id", Long.toString(study.id()));
             row(rows, "name", study.name());
-            row(rows, "status", study.status());
+            row(rows, "status", study.status().text());
             row(rows, "strategy", study.strategy());
             row(rows, "seed", Long.toString(study.seed()));
             row(rows, "budget", study.budgetText() + " = " + count(study.budgetLimit()) + " parameters");
@@ -332,7 +332,7 @@ public final class Report {
         }
 
         private void validationRun(Run run, List<Validation> rows, List<ValidationCorrelation> stored) {
-            html.append("<h3>Validation run ").append(run.id()).append(" (").append(esc(run.status())).append(")</h3>\n");
+            html.append("<h3>Validation run ").append(run.id()).append(" (").append(esc(run.status().text())).append(")</h3>\n");
             Set<String> proxies = new TreeSet<>();
             rows.forEach(v -> proxies.addAll(v.proxyScores().keySet()));
             boolean accuracy = rows.stream().anyMatch(v -> Double.isFinite(v.oracleAccuracy()));
@@ -419,7 +419,7 @@ public final class Report {
             List<List<String>> rows = new ArrayList<>();
             for (Run r : runs) {
                 List<Metric> m = metrics.get(r.id());
-                List<String> row = new ArrayList<>(List.of(Long.toString(r.id()), esc(r.kind()), esc(r.status()),
+                List<String> row = new ArrayList<>(List.of(Long.toString(r.id()), esc(r.kind()), esc(r.status().text()),
                         r.trialId() == null ? "–" : r.trialId().toString(),
                         m.isEmpty() ? "–" : Integer.toString(m.stream().mapToInt(Metric::step).max().orElse(0))));
                 for (String name : CURVES.keySet()) {

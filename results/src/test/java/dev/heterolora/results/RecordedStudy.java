@@ -3,6 +3,7 @@ package dev.heterolora.results;
 import dev.heterolora.studies.NewStudy;
 import dev.heterolora.studies.NewTrial;
 import dev.heterolora.studies.NewValidation;
+import dev.heterolora.studies.Status;
 import dev.heterolora.studies.StudyStore;
 import dev.heterolora.studies.ValidationCorrelation;
 import java.nio.file.Path;
@@ -57,7 +58,7 @@ final class RecordedStudy {
         trialCount = seq;
         paretoIds = List.of(trialIds.get(3), trialIds.get(14), trialIds.get(22));
         store.markPareto(studyId, paretoIds);
-        store.setStatus(studyId, "finished");
+        store.setStatus(studyId, Status.FINISHED);
 
         validationRunId = store.createRun(studyId, null, "validate", "{\"sample\":6,\"steps\":20}", null);
         List<Double> snips = new ArrayList<>();
@@ -88,7 +89,7 @@ final class RecordedStudy {
         proxyValues.put("params", params.stream().mapToDouble(Double::doubleValue).toArray());
         proxyValues.forEach((proxy, x) -> store.recordCorrelation(Correlation.of(x, loss, false, 3L, 500)
                 .toRecord(validationRunId, proxy, ValidationCorrelation.TRAINED_LOSS)));
-        store.finishRun(validationRunId, "finished", null);
+        store.finishRun(validationRunId, Status.FINISHED, null);
 
         ppoRunId = store.createRun(studyId, trialIds.get(14), "ppo", "{\"steps\":20}", "/tmp/out");
         int metrics = 0;
@@ -103,7 +104,7 @@ final class RecordedStudy {
             store.recordMetrics(ppoRunId, step, values);
             metrics += values.size();
         }
-        store.finishRun(ppoRunId, "finished", "done, 20 steps");
+        store.finishRun(ppoRunId, Status.FINISHED, "done, 20 steps");
         rewardOnlyRunId = store.createRun(studyId, null, "ppo", "{}", null);
         for (int step = 0; step < 5; step++) {
             store.recordMetrics(rewardOnlyRunId, step, Map.of("reward_mean", 0.05 * step));

@@ -6,7 +6,7 @@ import java.util.Objects;
 import java.util.TreeMap;
 
 /**
- * One plan a validation run trained, as the validator hands it over ({@link StudyStore#recordValidation}).
+ * One plan a validation run trained, as the validator hands it over ({@link StudyStorage#recordValidation}).
  *
  * @param runId          the validation run
  * @param trialId        the trial whose plan was trained, or {@code null} for a plan that is no trial of the study

@@ -34,11 +34,12 @@ public final class SqlConsole {
     private static final int NOT_ENOUGH_RIGHTS = 90096;
     private static final int ADMIN_RIGHTS_REQUIRED = 90040;
 
-    private final StudyStore store;
+    private final Jdbc owner;
     private final H2Url url;
 
-    SqlConsole(StudyStore store, H2Url url) {
-        this.store = store;
+    /** {@code owner} is the store's own connection (write mode); {@code url} is where readers connect. */
+    SqlConsole(Jdbc owner, H2Url url) {
+        this.owner = owner;
         this.url = url;
     }
 
@@ -53,20 +54,18 @@ public final class SqlConsole {
         if (sql == null || sql.isBlank()) {
             throw new HeteroloraException("SQL error: empty statement");
         }
-        try {
-            if (allowWrite) {
-                return store.withConnection(c -> run(c, sql));
-            }
-            try (Connection reader = DriverManager.getConnection(url.url(), READER_USER, READER_PASSWORD)) {
-                reader.setAutoCommit(false);
-                try {
-                    return run(reader, sql);
-                } finally {
-                    reader.rollback();
-                }
+        if (allowWrite) {
+            return owner.call(c -> run(c, sql));
+        }
+        try (Connection reader = DriverManager.getConnection(url.url(), READER_USER, READER_PASSWORD)) {
+            reader.setAutoCommit(false);
+            try {
+                return run(reader, sql);
+            } finally {
+                reader.rollback();
             }
         } catch (SQLException e) {
-            if (!allowWrite && (e.getErrorCode() == NOT_ENOUGH_RIGHTS || e.getErrorCode() == ADMIN_RIGHTS_REQUIRED)) {
+            if (e.getErrorCode() == NOT_ENOUGH_RIGHTS || e.getErrorCode() == ADMIN_RIGHTS_REQUIRED) {
                 throw new HeteroloraException("SQL error: " + SqlErrors.oneLine(e)
                         + " (the console is read-only; writing needs --write)");
             }

@@ -11,7 +11,7 @@ import java.util.TreeMap;
  *
  * @param fitness     NaN when the stored fitness is NULL (it was not finite when recorded)
  * @param proxyScores scores by proxy name, sorted; NaN where the stored score is NULL
- * @param pareto      whether the trial is on the study's current Pareto front ({@link StudyStore#markPareto})
+ * @param pareto      whether the trial is on the study's current Pareto front ({@link StudyStorage#markPareto})
  */
 public record Trial(long id, long studyId, int seq, int generation, String planJson, long params,
                     boolean feasible, double fitness, Map<String, Double> proxyScores, boolean pareto,

@@ -1,41 +1,27 @@
-package dev.heterolora.results;
+package dev.heterolora.studies;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.entry;
 
-import dev.heterolora.studies.NewStudy;
-import dev.heterolora.studies.NewTrial;
-import dev.heterolora.studies.NewValidation;
-import dev.heterolora.studies.StudyStore;
 import dev.heterolora.core.HeteroloraException;
-import dev.heterolora.studies.Validation;
-import dev.heterolora.studies.ValidationCorrelation;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The version-2 validation tables through the StudyStore API (in-memory H2). */
-class ValidationStoreTest {
-    private StudyStore store;
+/** The version-2 validation tables: the validations part of the store. */
+class ValidationsTest extends InMemoryStoreTest {
     private long study;
     private long trial;
     private long run;
 
     @BeforeEach
-    void open() {
-        store = StudyStore.open("jdbc:h2:mem:validation-" + System.nanoTime());
+    void recordStudyTrialAndRun() {
         study = store.createStudy(new NewStudy("s", 1, "ga", "1%", 100, 10_000, null, null, "{}", "{}"));
         trial = store.recordTrial(new NewTrial(study, 0, 0, "{\"sites\":{\"0.q\":2}}", 40, true, 1.0,
                 Map.of("snip", 2.5, "gradnorm", 0.7), 0.1));
         run = store.createRun(study, null, "validate", "{}", null);
-    }
-
-    @AfterEach
-    void close() {
-        store.close();
     }
 
     @Test

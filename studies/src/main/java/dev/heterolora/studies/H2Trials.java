@@ -1,0 +1,116 @@
+package dev.heterolora.studies;
+
+import static dev.heterolora.studies.Jdbc.doubleOrNaN;
+import static dev.heterolora.studies.Jdbc.instant;
+
+import dev.heterolora.core.HeteroloraException;
+
+import java.time.Instant;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The {@code trial} and {@code proxy_score} tables, and the study's {@code best_trial_id} that follows them: the
+ * trials part of {@link StudyStore}.
+ */
+final class H2Trials {
+    private static final String COLUMNS =
+            "id, study_id, seq, generation, plan_json, params, feasible, fitness, pareto, seconds, created_at";
+    /** Feasible trials with a finite fitness, best first; NaN sorts above +Infinity in H2, BETWEEN drops both. */
+    private static final String RANKED = "SELECT " + COLUMNS + " FROM trial WHERE study_id = ? AND feasible"
+            + " AND fitness BETWEEN -1.7976931348623157E308 AND 1.7976931348623157E308 ORDER BY fitness DESC, seq";
+
+    private final Jdbc jdbc;
+    private final H2Studies studies;
+
+    H2Trials(Jdbc jdbc, H2Studies studies) {
+        this.jdbc = jdbc;
+        this.studies = studies;
+    }
+
+    long record(NewTrial t) {
+        return jdbc.transaction(() -> {
+            studies.require(t.studyId());
+            if (jdbc.one("SELECT id FROM trial WHERE study_id = ? AND seq = ?", rs -> rs.getLong(1), t.studyId(),
+                    t.seq()).isPresent()) {
+                throw new HeteroloraException("study " + t.studyId() + " already has a trial with seq " + t.seq());
+            }
+            long id = jdbc.insert("INSERT INTO trial (study_id, seq, generation, plan_json, params, feasible, fitness, "
+                    + "seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", t.studyId(), t.seq(), t.generation(), t.planJson(),
+                    t.params(), t.feasible(), t.fitness(), t.seconds());
+            jdbc.batch("INSERT INTO proxy_score (trial_id, proxy, score) VALUES (?, ?, ?)",
+                    t.proxyScores().entrySet().stream().<List<?>>map(s -> List.of(id, s.getKey(), s.getValue())).toList());
+            jdbc.update("UPDATE study SET updated_at = CURRENT_TIMESTAMP, best_trial_id = (SELECT id FROM ("
+                    + RANKED + " LIMIT 1)) WHERE id = ?", t.studyId(), t.studyId());
+            return id;
+        });
+    }
+
+    /** All trials of a study in order of evaluation. */
+    List<Trial> all(long studyId) {
+        return read("SELECT " + COLUMNS + " FROM trial WHERE study_id = ? ORDER BY seq", studyId);
+    }
+
+    List<Trial> top(long studyId, int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("n must not be negative: " + n);
+        }
+        return read(RANKED + " LIMIT ?", studyId, n);
+    }
+
+    int count(long studyId) {
+        return jdbc.one("SELECT COUNT(*) FROM trial WHERE study_id = ?", rs -> rs.getInt(1), studyId).orElseThrow();
+    }
+
+    void markPareto(long studyId, Collection<Long> trialIds) {
+        Set<Long> ids = new LinkedHashSet<>(trialIds);
+        jdbc.transaction(() -> {
+            studies.require(studyId);
+            int found = jdbc.one("SELECT COUNT(*) FROM trial WHERE study_id = ? AND id = ANY(?)", rs -> rs.getInt(1),
+                    studyId, ids).orElseThrow();
+            if (found != ids.size()) {
+                throw new HeteroloraException("not all of trials " + ids + " belong to study " + studyId);
+            }
+            jdbc.update("UPDATE trial SET pareto = (id = ANY(?)) WHERE study_id = ?", ids, studyId);
+        });
+    }
+
+    /**
+     * Throws unless trial {@code trialId} exists and, when {@code studyId} is given, belongs to that study (what a
+     * run or a validation that names both needs).
+     */
+    void requireIn(long trialId, Long studyId) {
+        long owner = jdbc.one("SELECT study_id FROM trial WHERE id = ?", rs -> rs.getLong(1), trialId)
+                .orElseThrow(() -> new HeteroloraException("no trial with id " + trialId));
+        if (studyId != null && owner != studyId) {
+            throw new HeteroloraException("trial " + trialId + " belongs to study " + owner + ", not to study " + studyId);
+        }
+    }
+
+    /** Reads trial rows (selected with {@link #COLUMNS}) and attaches their proxy scores. */
+    private List<Trial> read(String sql, Object... params) {
+        record Row(long id, long studyId, int seq, int generation, String planJson, long params, boolean feasible,
+                   double fitness, boolean pareto, double seconds, Instant createdAt) {}
+        record Score(long trialId, String proxy, double score) {}
+        List<Row> rows = jdbc.list(sql, rs -> new Row(rs.getLong("id"), rs.getLong("study_id"), rs.getInt("seq"),
+                rs.getInt("generation"), rs.getString("plan_json"), rs.getLong("params"), rs.getBoolean("feasible"),
+                doubleOrNaN(rs, "fitness"), rs.getBoolean("pareto"), rs.getDouble("seconds"), instant(rs, "created_at")),
+                params);
+        Map<Long, Map<String, Double>> scores = new HashMap<>();
+        if (!rows.isEmpty()) {
+            for (Score s : jdbc.list("SELECT trial_id, proxy, score FROM proxy_score WHERE trial_id = ANY(?)",
+                    rs -> new Score(rs.getLong("trial_id"), rs.getString("proxy"), doubleOrNaN(rs, "score")),
+                    rows.stream().map(Row::id).toList())) {
+                scores.computeIfAbsent(s.trialId(), k -> new TreeMap<>()).put(s.proxy(), s.score());
+            }
+        }
+        return rows.stream().map(r -> new Trial(r.id(), r.studyId(), r.seq(), r.generation(), r.planJson(), r.params(),
+                r.feasible(), r.fitness(), scores.getOrDefault(r.id(), Map.of()), r.pareto(), r.seconds(),
+                r.createdAt())).toList();
+    }
+}
