@@ -13,7 +13,6 @@ import dev.heterolora.model.HfCheckpoint;
 import dev.heterolora.model.LanguageModelLoss;
 import dev.heterolora.core.ModelConfig;
 import dev.heterolora.model.RandomModel;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -1,5 +1,7 @@
 package dev.heterolora.cli;
 
+import dev.heterolora.app.Json;
+
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.heterolora.core.AdapterSite;

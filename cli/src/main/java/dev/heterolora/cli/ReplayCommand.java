@@ -1,5 +1,13 @@
 package dev.heterolora.cli;
 
+import dev.heterolora.studies.Status;
+
+import dev.heterolora.app.SearchJob;
+
+import dev.heterolora.app.SearchConfig;
+
+import dev.heterolora.app.Json;
+
 import dev.heterolora.core.HeteroloraException;
 import dev.heterolora.proxies.PlanScorer;
 import dev.heterolora.app.ProxyPlanFitness;
@@ -56,7 +64,7 @@ final class ReplayCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (StudyStore db = store.open()) {
             Study study = db.study(id).orElseThrow(() -> new HeteroloraException("no study with id " + id));
-            if (!study.status().equals("finished")) {
+            if (!study.status() == Status.FINISHED) {
                 throw new HeteroloraException("study " + id + " is " + study.status() + "; resume it first "
                         + "(heterolora search --resume " + id + ")");
             }
@@ -68,8 +76,7 @@ final class ReplayCommand implements Callable<Integer> {
             int status = 0;
             Optional<SiteScores> scores = Optional.empty();
             if (needsScores || rescore) {
-                try (SearchJob.Scoring scoring = SearchJob.scoring(config, space, compute.compute(),
-                        SearchCommand::rows, System.err)) {
+                try (SearchJob.Scoring scoring = SearchJob.scoring(config, space, compute.compute(), System.err)) {
                     if (needsScores) {
                         scores = new ProxyPlanFitness(scoring.scorer(), config.space().alpha()).additive();
                     }

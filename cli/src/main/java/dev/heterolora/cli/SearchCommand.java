@@ -1,32 +1,10 @@
 package dev.heterolora.cli;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.heterolora.core.Budget;
-import dev.heterolora.core.HeteroloraException;
-import dev.heterolora.core.ModelConfig;
-import dev.heterolora.model.ModelFingerprint;
-import dev.heterolora.core.SiteKind;
-import dev.heterolora.model.TextTokenizer;
-import dev.heterolora.model.TokenRows;
-import dev.heterolora.proxies.ZeroCostProxy;
-import dev.heterolora.trainer.HfTokenCodec;
-import dev.heterolora.trainer.TokenCodec;
-import dev.heterolora.trainer.TrainingData;
-import dev.heterolora.trainer.world.WorldFiles;
-import dev.heterolora.search.AlphaRule;
-import dev.heterolora.search.SearchResult;
+import dev.heterolora.app.SearchJob;
+import dev.heterolora.app.SearchRequest;
 import dev.heterolora.search.SearchSettings;
-import dev.heterolora.search.SearchSpace;
-import dev.heterolora.search.SpaceOptions;
-import dev.heterolora.search.Strategy;
-import dev.heterolora.studies.NewStudy;
-import dev.heterolora.studies.Study;
 import dev.heterolora.studies.StudyStore;
-import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.EnumSet;
-import java.util.Set;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -140,144 +118,31 @@ final class SearchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        try (StudyStore db = store.open()) {
-            long studyId;
-            SearchConfig config;
-            if (resume != null) {
-                Study s = db.study(resume).orElseThrow(() -> new HeteroloraException("no study with id " + resume));
-                if (s.status().equals("finished")) {
-                    throw new HeteroloraException("study " + resume + " has finished; nothing to resume");
-                }
-                config = SearchConfig.fromJson(Json.read(s.configJson()));
-                studyId = s.id();
-            } else {
-                config = newConfig();
-                SearchSpace space = SearchJob.space(config);
-                studyId = db.createStudy(new NewStudy(name != null ? name
-                        : config.strategy() + "-" + String.join("+", config.proxies()) + "-" + config.budgetText(),
-                        seed, config.strategy(), config.budgetText(), config.budgetLimit(), config.baseParams(),
-                        config.modelPath(), config.modelHash(), config.toJson().toString(), space.toJson().toString()));
-            }
-            db.setStatus(studyId, "running");
-            Thread interrupted = new Thread(() -> markInterrupted(db, studyId));
-            Runtime.getRuntime().addShutdownHook(interrupted);
-            long start = System.nanoTime();
-            SearchResult result;
-            try {
-                result = SearchJob.run(config, db, studyId, model.compute(), SearchCommand::rows, System.err, !noProgress && !json);
-                db.setStatus(studyId, "finished");
-            } catch (RuntimeException e) {
-                db.setStatus(studyId, "failed");
-                throw e;
-            } finally {
-                Runtime.getRuntime().removeShutdownHook(interrupted);
-            }
-            report(out, config, studyId, result, (System.nanoTime() - start) / 1e9);
+        try (StudyStore db = store.open();
+             GenerationProgress bar = new GenerationProgress(strategy, generations != null ? generations
+                     : SearchSettings.DEFAULT_GENERATIONS, !noProgress && !json)) {
+            SearchJob.Outcome outcome = resume != null
+                    ? SearchJob.resume(db, resume, model.compute(), bar, System.err)
+                    : SearchJob.start(db, request().resolve(store.home(), model.compute(), System.err), name,
+                            model.compute(), bar, System.err);
+            bar.close();
+            SearchReport.print(spec.commandLine().getOut(), outcome, json);
         }
         return 0;
     }
 
-    private static void markInterrupted(StudyStore db, long studyId) {
-        try {
-            db.setStatus(studyId, "interrupted");
-        } catch (RuntimeException ignored) {
-            // the JVM is going down; the trials are committed and --resume works either way
-        }
-    }
-
-    private SearchConfig newConfig() {
-        Strategy.named(strategy);
+    private SearchRequest request() {
         List<String> objective = vote != null && !vote.isEmpty() ? vote : List.of(proxy);
-        objective.forEach(ZeroCostProxy::parse);
-        if (proxyBatches < 1 || proxyBatchSize < 1 || maxLength < 2 || !(probeStep > 0)) {
-            throw new HeteroloraException("--proxy-batches and --proxy-batch-size must be >= 1, --max-length >= 2, "
-                    + "--probe-step > 0");
-        }
-        Budget b = Budget.parse(budget);
-        Path dir;
-        Path rowsFile;
-        String format;
-        if (model.model == null) {
-            Path world = WorldHome.ensure(store, model.compute(), System.err);
-            dir = WorldHome.policy(world);
-            rowsFile = data != null ? data : WorldHome.data(world, WorldFiles.SFT);
-            format = data != null ? SearchConfig.ROWS : SearchConfig.DEMONSTRATIONS;
-        } else {
-            if (data == null) {
-                throw new HeteroloraException("--data FILE.jsonl is required with --model (rows for the proxies)");
-            }
-            dir = model.model;
-            rowsFile = data;
-            format = SearchConfig.ROWS;
-        }
-        ModelConfig mc = ModelConfig.read(dir);
-        long base = mc.baseParameters();
-        // --sites names projection kinds; the four shortcut kinds come along unless --no-shortcuts or some are named
-        Set<SiteKind> kinds = EnumSet.copyOf(SpaceOptions.parseKinds(sites));
-        if (kinds.stream().noneMatch(SiteKind::isShortcut)) {
-            Arrays.stream(SiteKind.values()).filter(SiteKind::isShortcut).forEach(kinds::add);
-        }
-        SpaceOptions options = new SpaceOptions(kinds, !noShortcuts, SpaceOptions.parseRanks(ranks),
-                AlphaRule.parse(alpha));
         SearchSettings d = SearchSettings.defaults(seed);
         SearchSettings settings = new SearchSettings(seed, orDefault(population, d.population()),
                 orDefault(generations, d.generations()), orDefault(steady, d.steadyGenerations()),
                 orDefault(samples, d.samples()), orDefault(topkRank, d.topkRank()),
                 topkFraction != null ? topkFraction : d.topkFraction());
-        return new SearchConfig(dir.toAbsolutePath().normalize().toString(), ModelFingerprint.of(dir), mc,
-                rowsFile.toAbsolutePath().normalize().toString(), format, budget.trim(), b.limit(base), base, strategy, objective,
-                vote != null && !vote.isEmpty(), proxyBatches, proxyBatchSize, maxLength, probeStep, options, settings);
+        return new SearchRequest(model.model, data, budget, strategy, objective, vote != null && !vote.isEmpty(),
+                ranks, sites, noShortcuts, alpha, proxyBatches, proxyBatchSize, maxLength, probeStep, settings);
     }
 
     private static int orDefault(Integer v, int d) {
         return v != null ? v : d;
-    }
-
-    /** The proxy rows of a configuration, cut to its max length. */
-    static List<int[]> rows(SearchConfig c) {
-        Path dir = Path.of(c.modelPath());
-        List<int[]> rows;
-        if (c.dataFormat().equals(SearchConfig.DEMONSTRATIONS)) {
-            try (HfTokenCodec codec = HfTokenCodec.load(dir, c.modelConfig())) {
-                rows = TrainingData.sft(Path.of(c.dataPath()), codec).stream()
-                        .map(e -> TokenCodec.concat(e.prompt(), e.response())).toList();
-            }
-        } else {
-            rows = TokenRows.read(Path.of(c.dataPath()), () -> TextTokenizer.load(dir), c.modelConfig().vocabSize());
-        }
-        return rows.stream().map(r -> r.length > c.maxLength() ? Arrays.copyOf(r, c.maxLength()) : r).toList();
-    }
-
-    private void report(PrintWriter out, SearchConfig c, long studyId, SearchResult r, double seconds) {
-        var best = r.best();
-        if (json) {
-            ObjectNode o = Json.object();
-            o.put("study", studyId).put("strategy", r.strategy()).put("evaluations", r.evaluations())
-                    .put("seconds", seconds).put("budget", c.budgetText()).put("budget_limit", c.budgetLimit())
-                    .put("base_params", c.baseParams());
-            ObjectNode b = o.putObject("best");
-            b.put("fitness", best.evaluation().fitness()).put("params", best.parameters());
-            b.set("plan", best.plan().toJson());
-            ObjectNode p = b.putObject("proxies");
-            best.evaluation().proxyScores().forEach(p::put);
-            o.put("pareto_size", r.paretoFront().size());
-            out.println(o);
-            return;
-        }
-        SearchSpace space = SearchJob.space(c);
-        List<SiteKind> kinds = Arrays.stream(SiteKind.values())
-                .filter(k -> space.sites().stream().anyMatch(s -> s.kind() == k)).toList();
-        out.printf("study %d: %s, %d plans evaluated in %.1f s%n", studyId, r.strategy(), r.evaluations(), seconds);
-        out.printf("best plan: fitness %.6g, %,d trainable parameters of a %,d budget (%s of %,d base = %.4f%%)%n",
-                best.evaluation().fitness(), best.parameters(), c.budgetLimit(), c.budgetText(), c.baseParams(),
-                100.0 * best.parameters() / c.baseParams());
-        out.print(PlanTable.render(best.plan(), c.modelConfig().layers(), kinds));
-        if (!r.paretoFront().isEmpty()) {
-            out.printf("Pareto front (%d plans):%n", r.paretoFront().size());
-            r.paretoFront().forEach(p -> out.printf("  %,12d params  fitness %.6g%n", p.parameters(),
-                    p.evaluation().fitness()));
-        }
-        out.printf("next: heterolora study %d, or heterolora train --best --study %d%n", studyId, studyId);
     }
 }

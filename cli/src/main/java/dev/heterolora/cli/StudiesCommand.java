@@ -1,5 +1,9 @@
 package dev.heterolora.cli;
 
+import dev.heterolora.studies.Status;
+
+import dev.heterolora.app.Json;
+
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.heterolora.studies.Study;
 import dev.heterolora.studies.StudyStore;
@@ -31,7 +35,7 @@ final class StudiesCommand implements Callable<Integer> {
             if (json) {
                 ArrayNode arr = Json.MAPPER.createArrayNode();
                 for (Study s : studies) {
-                    arr.addObject().put("id", s.id()).put("name", s.name()).put("status", s.status())
+                    arr.addObject().put("id", s.id()).put("name", s.name()).put("status", s.status().text())
                             .put("strategy", s.strategy()).put("budget", s.budgetText())
                             .put("budget_limit", s.budgetLimit()).put("seed", s.seed())
                             .put("trials", db.trialCount(s.id())).put("model", s.modelPath())

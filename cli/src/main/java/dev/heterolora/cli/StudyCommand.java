@@ -1,5 +1,9 @@
 package dev.heterolora.cli;
 
+import dev.heterolora.studies.Status;
+
+import dev.heterolora.app.Json;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -47,7 +51,7 @@ final class StudyCommand implements Callable<Integer> {
             List<Trial> topTrials = db.topTrials(s.id(), top);
             if (json) {
                 ObjectNode o = Json.object();
-                o.put("id", s.id()).put("name", s.name()).put("status", s.status()).put("seed", s.seed())
+                o.put("id", s.id()).put("name", s.name()).put("status", s.status().text()).put("seed", s.seed())
                         .put("strategy", s.strategy()).put("budget", s.budgetText()).put("budget_limit", s.budgetLimit())
                         .put("base_params", s.baseParams()).put("model", s.modelPath()).put("model_hash", s.modelHash())
                         .put("trials", db.trialCount(s.id()));

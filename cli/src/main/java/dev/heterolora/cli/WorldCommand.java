@@ -1,5 +1,7 @@
 package dev.heterolora.cli;
 
+import dev.heterolora.app.WorldHome;
+
 import dev.heterolora.model.ComputeSettings;
 import dev.heterolora.core.HeteroloraException;
 import dev.heterolora.trainer.world.WorldBuilder;
@@ -57,7 +59,7 @@ final class WorldCommand implements Runnable {
 
         @Override
         public Integer call() {
-            Path dir = out != null ? out : WorldHome.dir(store);
+            Path dir = out != null ? out : WorldHome.dir(store.home());
             if (Files.exists(dir.resolve(WorldBuilder.REPORT)) && !force) {
                 throw new HeteroloraException("a world already exists in " + dir + " (use --force to rebuild it)");
             }
@@ -90,7 +92,7 @@ final class WorldCommand implements Runnable {
 
         @Override
         public Integer call() {
-            Path d = dir != null ? dir : WorldHome.dir(store);
+            Path d = dir != null ? dir : WorldHome.dir(store.home());
             if (!Files.isRegularFile(d.resolve(WorldBuilder.REPORT))) {
                 throw new HeteroloraException("no world in " + d + " (run heterolora world build)");
             }

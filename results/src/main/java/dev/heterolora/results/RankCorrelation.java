@@ -3,12 +3,13 @@ package dev.heterolora.results;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.function.ToDoubleBiFunction;
+import org.apache.commons.math3.distribution.NormalDistribution;
 import org.apache.commons.math3.stat.correlation.KendallsCorrelation;
 import org.apache.commons.math3.stat.correlation.SpearmansCorrelation;
 
 /**
  * Rank statistics for "does the proxy predict the trained result?": Spearman's rho, Kendall's tau-b, a seeded
- * percentile bootstrap, and the regret of a proxy's top pick.
+ * BCa bootstrap, and the regret of a proxy's top pick.
  *
  * <p>Spearman's rho is Pearson's correlation of the ranks, ties getting their average rank (Commons Math
  * {@link SpearmansCorrelation}, {@code NaturalRanking} with {@code TiesStrategy.AVERAGE}); Kendall's tau is tau-b,
@@ -45,13 +46,16 @@ public final class RankCorrelation {
     }
 
     /**
-     * A percentile bootstrap confidence interval of a paired statistic: {@code resamples} times, draw
-     * {@code n} pairs with replacement (the same pair indices for x and y) from a {@link SplittableRandom} seeded
-     * with {@code seed}, compute the statistic, and take the {@code (1-level)/2} and {@code (1+level)/2} quantiles
-     * of the finite results (linear interpolation between order statistics, numpy's default). Resamples where the
-     * statistic is undefined (e.g. every draw the same pair) are left out. Deterministic for a seed.
+     * A bias-corrected and accelerated (BCa, Efron 1987) bootstrap confidence interval of a paired rank statistic:
+     * {@code resamples} times, draw {@code n} pairs with replacement (the same pair indices for x and y) from a
+     * {@link SplittableRandom} seeded with {@code seed} and compute the statistic. A resample in which one side is
+     * constant carries no rank association and counts as 0 (leaving it out would bias the interval away from 0 when
+     * the target is nearly constant). The bias correction z0 comes from the share of resamples below the estimate,
+     * the acceleration from the jackknife; the interval's ends are the BCa-adjusted quantiles (linear interpolation,
+     * numpy's default), widened where needed so that the interval always contains the point estimate.
+     * Deterministic for a seed.
      *
-     * @return the interval, or {@link Interval#UNDEFINED} for fewer than two pairs or no finite resample
+     * @return the interval, or {@link Interval#UNDEFINED} for fewer than three pairs or an undefined estimate
      */
     public static Interval bootstrap(double[] x, double[] y, ToDoubleBiFunction<double[], double[]> statistic,
                                      long seed, int resamples, double level) {
@@ -63,14 +67,15 @@ public final class RankCorrelation {
             throw new IllegalArgumentException("confidence level must be in (0, 1): " + level);
         }
         int n = x.length;
-        if (n < 2) {
+        double estimate = n < 3 ? Double.NaN : statistic.applyAsDouble(x, y);
+        if (!Double.isFinite(estimate)) {
             return Interval.UNDEFINED;
         }
         SplittableRandom random = new SplittableRandom(seed);
         double[] values = new double[resamples];
-        int finite = 0;
         double[] bx = new double[n];
         double[] by = new double[n];
+        double below = 0;
         for (int b = 0; b < resamples; b++) {
             for (int i = 0; i < n; i++) {
                 int j = random.nextInt(n);
@@ -78,16 +83,48 @@ public final class RankCorrelation {
                 by[i] = y[j];
             }
             double v = statistic.applyAsDouble(bx, by);
-            if (Double.isFinite(v)) {
-                values[finite++] = v;
+            values[b] = Double.isFinite(v) ? v : 0;
+            below += values[b] < estimate ? 1 : values[b] == estimate ? 0.5 : 0;
+        }
+        Arrays.sort(values);
+        NormalDistribution normal = new NormalDistribution(null, 0, 1);
+        double share = Math.min(Math.max(below / resamples, 0.5 / resamples), 1 - 0.5 / resamples);
+        double z0 = normal.inverseCumulativeProbability(share);
+        double a = acceleration(x, y, statistic);
+        double zLow = normal.inverseCumulativeProbability((1 - level) / 2);
+        double zHigh = -zLow;
+        double qLow = normal.cumulativeProbability(z0 + (z0 + zLow) / (1 - a * (z0 + zLow)));
+        double qHigh = normal.cumulativeProbability(z0 + (z0 + zHigh) / (1 - a * (z0 + zHigh)));
+        double low = quantile(values, Double.isFinite(qLow) ? qLow : (1 - level) / 2);
+        double high = quantile(values, Double.isFinite(qHigh) ? qHigh : (1 + level) / 2);
+        return new Interval(Math.min(low, estimate), Math.max(high, estimate));
+    }
+
+    /** The BCa acceleration from the jackknife (leave-one-out estimates; undefined ones count as 0). */
+    private static double acceleration(double[] x, double[] y, ToDoubleBiFunction<double[], double[]> statistic) {
+        int n = x.length;
+        double[] jack = new double[n];
+        double[] jx = new double[n - 1];
+        double[] jy = new double[n - 1];
+        for (int leave = 0; leave < n; leave++) {
+            for (int i = 0, k = 0; i < n; i++) {
+                if (i != leave) {
+                    jx[k] = x[i];
+                    jy[k++] = y[i];
+                }
             }
+            double v = statistic.applyAsDouble(jx, jy);
+            jack[leave] = Double.isFinite(v) ? v : 0;
         }
-        if (finite == 0) {
-            return Interval.UNDEFINED;
+        double mean = Arrays.stream(jack).average().orElse(0);
+        double num = 0;
+        double den = 0;
+        for (double j : jack) {
+            double d = mean - j;
+            num += d * d * d;
+            den += d * d;
         }
-        double[] sorted = Arrays.copyOf(values, finite);
-        Arrays.sort(sorted);
-        return new Interval(quantile(sorted, (1 - level) / 2), quantile(sorted, (1 + level) / 2));
+        return den == 0 ? 0 : num / (6 * Math.pow(den, 1.5));
     }
 
     /**

@@ -78,9 +78,26 @@ class RankCorrelationTest {
     }
 
     @Test
+    void bootstrapOnANearlyConstantTargetStillContainsTheEstimate() {
+        // the validation the issue reported: 8 plans, oracle accuracy 0.18-0.19 with ties; the percentile bootstrap
+        // that dropped degenerate resamples gave rho = -0.522 with the interval [-0.835, -0.525]
+        double[] proxy = {0.91, 0.85, 0.77, 0.64, 0.52, 0.40, 0.33, 0.12};
+        double[] accuracy = {0.18, 0.18, 0.185, 0.18, 0.19, 0.19, 0.185, 0.19};
+        for (long seed = 0; seed < 20; seed++) {
+            Correlation c = Correlation.of(proxy, accuracy, true, seed, 2000);
+            assertThat(c.spearmanCi().contains(c.spearman())).as("seed %d: %s", seed, c).isTrue();
+            assertThat(c.kendallCi().contains(c.kendall())).as("seed %d: %s", seed, c).isTrue();
+            assertThat(c.spearmanCi().low()).isGreaterThanOrEqualTo(-1.0);
+            assertThat(c.spearmanCi().high()).isLessThanOrEqualTo(1.0);
+        }
+    }
+
+    @Test
     void bootstrapOfTooFewPairsIsUndefined() {
         assertThat(RankCorrelation.bootstrap(new double[] {1}, new double[] {1}, RankCorrelation::spearman, 1, 100, 0.95))
                 .isEqualTo(Interval.UNDEFINED);
+        assertThat(RankCorrelation.bootstrap(new double[] {1, 2, 3}, new double[] {4, 4, 4}, RankCorrelation::spearman,
+                1, 100, 0.95)).as("undefined estimate (constant target)").isEqualTo(Interval.UNDEFINED);
         assertThatThrownBy(() -> RankCorrelation.bootstrap(new double[] {1, 2}, new double[] {1, 2},
                 RankCorrelation::spearman, 1, 0, 0.95)).isInstanceOf(IllegalArgumentException.class);
     }

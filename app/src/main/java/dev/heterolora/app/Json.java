@@ -1,4 +1,4 @@
-package dev.heterolora.cli;
+package dev.heterolora.app;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -6,14 +6,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.heterolora.core.HeteroloraException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-/** The CLI's JSON output: one compact object per line, so scripts can take the last line. */
-final class Json {
-    static final ObjectMapper MAPPER = new ObjectMapper();
+/** JSON for stored configurations and for output: one shared mapper; stored text that cannot be read is one line. */
+public final class Json {
+    public static final ObjectMapper MAPPER = new ObjectMapper();
 
     private Json() {}
 
     /** Parses stored JSON text (a corrupt value is the database's problem, reported in one line). */
-    static JsonNode read(String text) {
+    public static JsonNode read(String text) {
         try {
             return MAPPER.readTree(text);
         } catch (JsonProcessingException e) {
@@ -21,7 +21,7 @@ final class Json {
         }
     }
 
-    static ObjectNode object() {
+    public static ObjectNode object() {
         return MAPPER.createObjectNode();
     }
 }

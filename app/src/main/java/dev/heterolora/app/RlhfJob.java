@@ -1,4 +1,6 @@
-package dev.heterolora.cli;
+package dev.heterolora.app;
+
+import dev.heterolora.studies.Status;
 
 import ai.djl.nn.Parameter;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -7,7 +9,7 @@ import dev.heterolora.model.ComputeSettings;
 import dev.heterolora.core.HeteroloraException;
 import dev.heterolora.model.HfCheckpoint;
 import dev.heterolora.model.PeftAdapters;
-import dev.heterolora.studies.StudyStore;
+import dev.heterolora.studies.StudyStorage;
 import dev.heterolora.trainer.RewardModel;
 import dev.heterolora.trainer.TokenCodec;
 import dev.heterolora.trainer.Tuning;
@@ -24,20 +26,17 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
  * One LoRA-PPO (or full fine-tuning PPO) run as the CLI runs it: the policy, its reference (adapters off, or a frozen
  * copy for full fine-tuning), the frozen reward model, metrics for every step written to the database as the run
  * goes, periodic checkpoints, held-out evaluation, and the final adapters in PEFT layout.
  */
-final class RlhfJob {
+public final class RlhfJob {
     private RlhfJob() {}
 
     /** What a run trains on and is judged by. */
-    record Inputs(Path policyDir, Path rewardDir, List<String> prompts, List<Task> evalTasks, TokenCodec codec) {}
+    public record Inputs(Path policyDir, Path rewardDir, List<String> prompts, List<Task> evalTasks, TokenCodec codec) {}
 
     /**
      * How the run went.
@@ -47,28 +46,53 @@ final class RlhfJob {
      * @param stateMb gradients and AdamW moments of everything trained, MB
      * @param peakRssMb the process's peak resident memory so far (Linux; NaN elsewhere), MiB
      */
-    record Outcome(long runId, RlhfEvaluation before, RlhfEvaluation after, double seconds, double weightsMb,
+    public record Outcome(long runId, RlhfEvaluation before, RlhfEvaluation after, double seconds, double weightsMb,
                    double stateMb, double peakRssMb, double rolloutTokensPerSecond, double trainStepSeconds,
                    Path outputDir) {}
 
     /** Where a resumed run continues: its id, the first step still to run, and the checkpoint it restarts from. */
-    record Resume(long runId, int fromStep, Path checkpoint) {}
+    public record Resume(long runId, int fromStep, Path checkpoint) {}
 
     /** Run options beyond PPO's own settings. */
-    record Options(int evalEvery, int checkpointEvery, int evalPrompts, double evalTemperature, boolean progress) {}
+    public record Options(int evalEvery, int checkpointEvery, int evalPrompts, double evalTemperature) {}
 
-    static Outcome run(StudyStore db, Long studyId, Long trialId, Inputs in, Tuning tuning, PpoSettings s,
-                       ValueSetup value, ComputeSettings compute, Path outDir, Options o, ObjectNode config) {
-        return run(db, studyId, trialId, in, tuning, s, value, compute, outDir, o, config, null);
+    /** What a run tells its caller as it goes (the CLI draws a progress bar from it). */
+    public interface Listener {
+        /** Ignores everything. */
+        Listener NONE = new Listener() { };
+
+        /** The run starts (or resumes) at {@code fromStep} of {@code steps}. */
+        default void started(int steps, int fromStep) { }
+
+        /** Step {@code step} is done and stored; {@code latest} is the latest held-out evaluation (or null). */
+        default void stepDone(int step, Map<String, Double> metrics, RlhfEvaluation latest) { }
+    }
+
+    /** What a run accumulates over its steps: rollout and optimisation time, and the latest evaluation. */
+    private static final class Tally {
+        private RlhfEvaluation latest;
+        private double rolloutSeconds;
+        private double generatedTokens;
+        private double optimiseSeconds;
+
+        void add(Map<String, Double> metrics) {
+            rolloutSeconds += metrics.get("rollout_seconds");
+            generatedTokens += metrics.get("generated_tokens");
+            optimiseSeconds += metrics.get("seconds") - metrics.get("rollout_seconds");
+        }
+
+        double tokensPerSecond() {
+            return generatedTokens / Math.max(rolloutSeconds, 1e-9);
+        }
     }
 
     /**
      * Runs PPO, or continues it from {@code resume}'s checkpoint (adapters or weights, value function, optimizer
      * moments and β restored; the prompts and sampling seeds an uninterrupted run would have).
      */
-    static Outcome run(StudyStore db, Long studyId, Long trialId, Inputs in, Tuning tuning, PpoSettings s,
-                       ValueSetup value, ComputeSettings compute, Path outDir, Options o, ObjectNode config,
-                       Resume resume) {
+    public static Outcome run(StudyStorage db, Long studyId, Long trialId, Inputs in, Tuning tuning, PpoSettings s,
+                              ValueSetup value, ComputeSettings compute, Path outDir, Options o, ObjectNode config,
+                              Resume resume, Listener listener) {
         config.put("output", outDir.toString());
         long runId;
         if (resume == null) {
@@ -93,16 +117,12 @@ final class RlhfJob {
             RlhfEvaluation before = eval.isEmpty() ? null : evaluate(policy, reference, reward, in, eval, o, s);
             double weightsMb;
             double stateMb;
-            double[] rolloutSeconds = {0};
-            double[] tokens = {0};
-            double[] stepSeconds = {0};
-            RlhfEvaluation[] last = {before};
+            Tally tally = new Tally();
+            tally.latest = before;
             int fromStep = resume == null ? 0 : resume.fromStep();
             try (ValueFunction critic = ValueFunctions.create(value, tuning, policy, reward, in.rewardDir(), compute,
                     s.seed(), resume == null ? null : resume.checkpoint());
-                 PpoTrainer trainer = new PpoTrainer(policy, reference, reward, critic, in.codec(), trainable, s);
-                 ProgressBar bar = o.progress() ? new ProgressBarBuilder().setTaskName("ppo").setInitialMax(s.steps())
-                         .setStyle(ProgressBarStyle.ASCII).continuousUpdate().build() : null) {
+                 PpoTrainer trainer = new PpoTrainer(policy, reference, reward, critic, in.codec(), trainable, s)) {
                 weightsMb = (bytes(policy.baseParameters()) + bytes(policy.adapterParameters())
                         + (reference == null ? 0 : bytes(reference.baseParameters()))
                         + bytes(reward.backbone().baseParameters()) + bytes(List.of(reward.head().weight()))
@@ -117,42 +137,33 @@ final class RlhfJob {
                         System.err.println("warning: checkpoint " + resume.checkpoint() + " has no optimizer state; "
                                 + "continuing with fresh AdamW moments");
                     }
-                    if (bar != null) {
-                        bar.stepTo(fromStep);
-                    }
                 }
+                listener.started(s.steps(), fromStep);
                 trainer.train(in.prompts(), (step, metrics) -> {
                     Map<String, Double> m = new LinkedHashMap<>(metrics);
-                    rolloutSeconds[0] += metrics.get("rollout_seconds");
-                    tokens[0] += metrics.get("generated_tokens");
-                    stepSeconds[0] += metrics.get("seconds") - metrics.get("rollout_seconds");
+                    tally.add(metrics);
                     boolean lastStep = step == s.steps() - 1;
                     if (!eval.isEmpty() && (lastStep || (o.evalEvery() > 0 && (step + 1) % o.evalEvery() == 0))) {
-                        last[0] = evaluate(policy, reference, reward, in, eval, o, s);
-                        m.put("win_rate", last[0].winRate());
-                        m.put("eval_reward", last[0].meanReward());
-                        m.put("factuality", last[0].factuality());
-                        m.put("accuracy", last[0].accuracy());
-                        m.put("eval_kl", last[0].klToReference());
+                        tally.latest = evaluate(policy, reference, reward, in, eval, o, s);
+                        m.put("win_rate", tally.latest.winRate());
+                        m.put("eval_reward", tally.latest.meanReward());
+                        m.put("factuality", tally.latest.factuality());
+                        m.put("accuracy", tally.latest.accuracy());
+                        m.put("eval_kl", tally.latest.klToReference());
                     }
                     db.recordMetrics(runId, step, m);
                     if (o.checkpointEvery() > 0 && ((step + 1) % o.checkpointEvery() == 0 || lastStep)) {
                         save(policy, critic, trainer, tuning, in, checkpoint, step);
                     }
-                    if (bar != null) {
-                        bar.step();
-                        bar.setExtraMessage(String.format("reward %.3f, KL %.3f%s", metrics.get("reward_mean"),
-                                metrics.get("kl"), last[0] == null ? "" : String.format(", win %.2f",
-                                        last[0].winRate())));
-                    }
+                    listener.stepDone(step, m, tally.latest);
                 }, fromStep);
                 save(policy, critic, trainer, tuning, in, outDir.resolve("final"), s.steps() - 1);
             }
-            db.finishRun(runId, "finished", null);
-            return new Outcome(runId, before, last[0], (System.nanoTime() - start) / 1e9, weightsMb, stateMb,
-                    peakRssMb(), tokens[0] / Math.max(rolloutSeconds[0], 1e-9), stepSeconds[0] / s.steps(), outDir);
+            db.finishRun(runId, Status.FINISHED, null);
+            return new Outcome(runId, before, tally.latest, (System.nanoTime() - start) / 1e9, weightsMb, stateMb,
+                    peakRssMb(), tally.tokensPerSecond(), tally.optimiseSeconds / s.steps(), outDir);
         } catch (RuntimeException e) {
-            db.finishRun(runId, "failed", e.getMessage() + (Files.exists(checkpoint) ? " (last good checkpoint: "
+            db.finishRun(runId, Status.FAILED, e.getMessage() + (Files.exists(checkpoint) ? " (last good checkpoint: "
                     + checkpoint + ")" : ""));
             throw e;
         }
@@ -199,7 +210,7 @@ final class RlhfJob {
     }
 
     /** Peak resident memory of this process (Linux), in MiB; NaN elsewhere. */
-    static double peakRssMb() {
+    public static double peakRssMb() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
                 if (line.startsWith("VmHWM:")) {

@@ -1,4 +1,4 @@
-package dev.heterolora.cli;
+package dev.heterolora.app;
 
 import dev.heterolora.model.ComputeSettings;
 import dev.heterolora.trainer.world.WorldBuilder;
@@ -11,16 +11,17 @@ import java.nio.file.Path;
  * Where the embedded world lives ({@code <home>/world}: policy/, reward/, data/, world.json) and how a command that
  * needs it gets it: built on first use, with the default spec.
  */
-final class WorldHome {
+public final class WorldHome {
     private WorldHome() {}
 
-    static Path dir(StoreOptions store) {
-        return store.home().resolve("world");
+    /** The world folder under a data directory. */
+    public static Path dir(Path home) {
+        return home.resolve("world");
     }
 
     /** The world folder, building the default world first when it is missing. */
-    static Path ensure(StoreOptions store, ComputeSettings compute, PrintStream log) {
-        Path dir = dir(store);
+    public static Path ensure(Path home, ComputeSettings compute, PrintStream log) {
+        Path dir = dir(home);
         if (!Files.isRegularFile(dir.resolve(WorldBuilder.REPORT))) {
             log.println("building the embedded world in " + dir + " (first use; a few minutes)...");
             WorldBuilder.build(WorldSpec.defaults(), WorldBuilder.Training.defaults(), compute, dir, true, true);
@@ -29,17 +30,17 @@ final class WorldHome {
     }
 
     /** The world's SFT policy (a HuggingFace folder). */
-    static Path policy(Path world) {
+    public static Path policy(Path world) {
         return world.resolve(WorldBuilder.POLICY);
     }
 
     /** The world's reward model folder. */
-    static Path reward(Path world) {
+    public static Path reward(Path world) {
         return world.resolve(WorldBuilder.REWARD);
     }
 
     /** One of the world's data files (sft.jsonl, pairs.jsonl, eval.jsonl). */
-    static Path data(Path world, String file) {
+    public static Path data(Path world, String file) {
         return world.resolve(WorldBuilder.DATA).resolve(file);
     }
 }

@@ -1,4 +1,4 @@
-package dev.heterolora.cli;
+package dev.heterolora.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -15,18 +15,18 @@ import java.util.List;
  * {@code replay} rebuild the same search without the original command line (the model's architecture is stored
  * too, so a replay needs no model files).
  */
-record SearchConfig(String modelPath, String modelHash, ModelConfig modelConfig, String dataPath, String dataFormat,
+public record SearchConfig(String modelPath, String modelHash, ModelConfig modelConfig, String dataPath, String dataFormat,
                     String budgetText,
                     long budgetLimit, long baseParams, String strategy, List<String> proxies, boolean vote,
                     int proxyBatches, int proxyBatchSize, int maxLength, double probeStep, SpaceOptions space,
                     SearchSettings settings) {
 
     /** JSONL rows with "text" or "input_ids". */
-    static final String ROWS = "rows";
+    public static final String ROWS = "rows";
     /** prompt/response demonstrations (the embedded world's sft.jsonl): rows are prompt + response + EOS. */
-    static final String DEMONSTRATIONS = "demonstrations";
+    public static final String DEMONSTRATIONS = "demonstrations";
 
-    ObjectNode toJson() {
+    public ObjectNode toJson() {
         ObjectNode o = Json.object();
         ObjectNode model = o.putObject("model");
         model.put("path", modelPath).put("hash", modelHash).set("config", modelConfig.toJson());
@@ -43,7 +43,7 @@ record SearchConfig(String modelPath, String modelHash, ModelConfig modelConfig,
         return o;
     }
 
-    static SearchConfig fromJson(JsonNode o) {
+    public static SearchConfig fromJson(JsonNode o) {
         try {
             JsonNode model = o.get("model");
             List<String> proxies = new ArrayList<>();

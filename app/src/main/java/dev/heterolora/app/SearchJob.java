@@ -1,0 +1,205 @@
+package dev.heterolora.app;
+
+import dev.heterolora.studies.Status;
+
+import dev.heterolora.core.AdapterPlan;
+import dev.heterolora.core.HeteroloraException;
+import dev.heterolora.model.CausalLM;
+import dev.heterolora.model.ComputeSettings;
+import dev.heterolora.model.HfCheckpoint;
+import dev.heterolora.model.TextTokenizer;
+import dev.heterolora.model.TokenRows;
+import dev.heterolora.proxies.PlanProbe;
+import dev.heterolora.proxies.PlanScorer;
+import dev.heterolora.proxies.ProxyBatches;
+import dev.heterolora.proxies.SiteStatistics;
+import dev.heterolora.proxies.ZeroCostProxy;
+import dev.heterolora.search.Evaluation;
+import dev.heterolora.search.PlanFitness;
+import dev.heterolora.search.ResumingFitness;
+import dev.heterolora.search.ScoredPlan;
+import dev.heterolora.search.SearchResult;
+import dev.heterolora.search.SearchSpace;
+import dev.heterolora.search.Strategy;
+import dev.heterolora.search.TrialRecord;
+import dev.heterolora.search.TrialSink;
+import dev.heterolora.studies.NewStudy;
+import dev.heterolora.studies.NewTrial;
+import dev.heterolora.studies.Study;
+import dev.heterolora.studies.StudyStorage;
+import dev.heterolora.studies.Trial;
+import dev.heterolora.trainer.HfTokenCodec;
+import dev.heterolora.trainer.TokenCodec;
+import dev.heterolora.trainer.TrainingData;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The search use case: a study is created (or resumed), the model and the proxy rows are loaded, the shared proxy
+ * pass runs once, the strategy evaluates plans and every trial is committed to the study as it is produced; the
+ * study ends finished, failed, or interrupted (JVM shutdown). Also rebuilds the pieces a replay, a re-score or a
+ * validation needs from a stored configuration.
+ */
+public final class SearchJob {
+    private SearchJob() {}
+
+    /** How a search ended: its study, the strategy's result and the wall time. */
+    public record Outcome(long studyId, SearchConfig config, SearchResult result, double seconds) {}
+
+    /** The space a configuration describes. */
+    public static SearchSpace space(SearchConfig c) {
+        return SearchSpace.of(c.modelConfig(), c.space(), c.budgetLimit());
+    }
+
+    /** Stored trials of a study as the search's records, in evaluation order. */
+    public static List<TrialRecord> records(StudyStorage db, long studyId) {
+        List<TrialRecord> out = new ArrayList<>();
+        for (Trial t : db.trials(studyId)) {
+            out.add(new TrialRecord(t.seq(), t.generation(), AdapterPlan.fromJson(t.planJson()), t.params(),
+                    t.feasible(), new Evaluation(t.fitness(), t.proxyScores())));
+        }
+        return out;
+    }
+
+    /** The proxy rows of a configuration, cut to its max length. */
+    public static List<int[]> rows(SearchConfig c) {
+        Path dir = Path.of(c.modelPath());
+        List<int[]> rows;
+        if (c.dataFormat().equals(SearchConfig.DEMONSTRATIONS)) {
+            try (HfTokenCodec codec = HfTokenCodec.load(dir, c.modelConfig())) {
+                rows = TrainingData.sft(Path.of(c.dataPath()), codec).stream()
+                        .map(e -> TokenCodec.concat(e.prompt(), e.response())).toList();
+            }
+        } else {
+            rows = TokenRows.read(Path.of(c.dataPath()), () -> TextTokenizer.load(dir), c.modelConfig().vocabSize());
+        }
+        return rows.stream().map(r -> r.length > c.maxLength() ? Arrays.copyOf(r, c.maxLength()) : r).toList();
+    }
+
+    /** What the shared pass and the scorer need; close it to free the statistics. */
+    public record Scoring(CausalLM model, SiteStatistics stats, PlanScorer scorer) implements AutoCloseable {
+        @Override
+        public void close() {
+            stats.close();
+            model.close();
+        }
+    }
+
+    /** Loads the model, reads the proxy rows, runs the shared pass and builds the scorer. */
+    public static Scoring scoring(SearchConfig c, SearchSpace space, ComputeSettings compute, PrintStream log) {
+        CausalLM model = HfCheckpoint.load(Path.of(c.modelPath()), compute);
+        try {
+            if (!model.config().equals(c.modelConfig())) {
+                throw new HeteroloraException("the model at " + c.modelPath() + " is not the one this study used");
+            }
+            List<List<int[]>> batches = ProxyBatches.select(rows(c), c.proxyBatches(), c.proxyBatchSize(),
+                    c.settings().seed());
+            int[] maxRanks = new int[space.size()];
+            for (int s = 0; s < space.size(); s++) {
+                maxRanks[s] = space.rank(s, space.rankCount(s) - 1);
+            }
+            SiteStatistics stats = SiteStatistics.compute(model, space.sites(), maxRanks, batches, c.settings().seed());
+            log.printf("shared proxy pass: %d sites, %d minibatches of %d rows, %.2f s (base loss %.4f)%n",
+                    space.size(), batches.size(), c.proxyBatchSize(), stats.seconds(), stats.baseLoss());
+            List<ZeroCostProxy> objective = c.proxies().stream().map(ZeroCostProxy::parse).toList();
+            PlanProbe probe = objective.stream().anyMatch(p -> !p.isAdditive())
+                    ? new PlanProbe(model, stats, batches.get(0), (float) c.probeStep()) : null;
+            PlanScorer scorer = new PlanScorer(stats, model.config(), objective, c.vote(), probe, c.settings().seed());
+            return new Scoring(model, stats, scorer);
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    /** Creates a study for {@code config} (named {@code name}, or strategy-proxies-budget) and runs its search. */
+    public static Outcome start(StudyStorage db, SearchConfig config, String name, ComputeSettings compute,
+                                SearchProgress progress, PrintStream log) {
+        SearchSpace space = space(config);
+        long studyId = db.createStudy(new NewStudy(name != null ? name
+                : config.strategy() + "-" + String.join("+", config.proxies()) + "-" + config.budgetText(),
+                config.settings().seed(), config.strategy(), config.budgetText(), config.budgetLimit(),
+                config.baseParams(), config.modelPath(), config.modelHash(), config.toJson().toString(),
+                space.toJson().toString()));
+        return execute(db, studyId, config, compute, progress, log);
+    }
+
+    /** Continues an unfinished study from its stored configuration and trials. */
+    public static Outcome resume(StudyStorage db, long studyId, ComputeSettings compute, SearchProgress progress,
+                                 PrintStream log) {
+        Study s = db.study(studyId).orElseThrow(() -> new HeteroloraException("no study with id " + studyId));
+        if (s.status() == Status.FINISHED) {
+            throw new HeteroloraException("study " + studyId + " has finished; nothing to resume");
+        }
+        return execute(db, studyId, SearchConfig.fromJson(Json.read(s.configJson())), compute, progress, log);
+    }
+
+    /** Runs the search with the study's status kept true: running, then finished, failed or interrupted. */
+    private static Outcome execute(StudyStorage db, long studyId, SearchConfig config, ComputeSettings compute,
+                                   SearchProgress progress, PrintStream log) {
+        db.setStatus(studyId, Status.RUNNING);
+        Thread interrupted = new Thread(() -> markInterrupted(db, studyId));
+        Runtime.getRuntime().addShutdownHook(interrupted);
+        long start = System.nanoTime();
+        try {
+            SearchResult result = search(config, db, studyId, compute, progress, log);
+            db.setStatus(studyId, Status.FINISHED);
+            return new Outcome(studyId, config, result, (System.nanoTime() - start) / 1e9);
+        } catch (RuntimeException e) {
+            db.setStatus(studyId, Status.FAILED);
+            throw e;
+        } finally {
+            Runtime.getRuntime().removeShutdownHook(interrupted);
+        }
+    }
+
+    private static void markInterrupted(StudyStorage db, long studyId) {
+        try {
+            db.setStatus(studyId, Status.INTERRUPTED);
+        } catch (RuntimeException ignored) {
+            // the JVM is going down; the trials are committed and --resume works either way
+        }
+    }
+
+    /**
+     * Runs (or continues) the search of study {@code studyId}: trials already stored are answered from the store and
+     * not written again; new ones are committed one by one.
+     */
+    private static SearchResult search(SearchConfig c, StudyStorage db, long studyId, ComputeSettings compute,
+                                       SearchProgress progress, PrintStream log) {
+        SearchSpace space = space(c);
+        List<TrialRecord> done = records(db, studyId);
+        try (Scoring scoring = scoring(c, space, compute, log)) {
+            PlanFitness fitness = new ProxyPlanFitness(scoring.scorer(), c.space().alpha());
+            if (!done.isEmpty()) {
+                fitness = new ResumingFitness(done, fitness);
+                log.printf("resuming study %d after %d stored trials%n", studyId, done.size());
+            }
+            TrialSink store = (seq, generation, plan, parameters, feasible, evaluation, seconds) -> {
+                db.recordTrial(new NewTrial(studyId, seq, generation, plan.toJsonString(), parameters, feasible,
+                        evaluation.fitness(), evaluation.proxyScores(), seconds));
+                progress.trial(generation, evaluation.fitness());
+            };
+            TrialSink sink = done.isEmpty() ? store : store.skipping(done.size());
+            SearchResult result = Strategy.named(c.strategy()).run(space, fitness, c.settings(), sink);
+            if (!result.paretoFront().isEmpty()) {
+                markPareto(db, studyId, result.paretoFront());
+            }
+            return result;
+        }
+    }
+
+    private static void markPareto(StudyStorage db, long studyId, List<ScoredPlan> front) {
+        List<String> plans = front.stream().map(p -> p.plan().toJsonString()).toList();
+        List<Long> ids = new ArrayList<>();
+        for (Trial t : db.trials(studyId)) {
+            if (plans.contains(AdapterPlan.fromJson(t.planJson()).toJsonString())) {
+                ids.add(t.id());
+            }
+        }
+        db.markPareto(studyId, ids);
+    }
+}
