@@ -64,7 +64,7 @@ final class ReplayCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (StudyStore db = store.open()) {
             Study study = db.study(id).orElseThrow(() -> new HeteroloraException("no study with id " + id));
-            if (!study.status() == Status.FINISHED) {
+            if (study.status() != Status.FINISHED) {
                 throw new HeteroloraException("study " + id + " is " + study.status() + "; resume it first "
                         + "(heterolora search --resume " + id + ")");
             }
