@@ -1,5 +1,7 @@
 package dev.heterolora.studies;
 
+import dev.heterolora.core.HeteroloraException;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -11,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
@@ -29,6 +32,9 @@ import java.util.function.Supplier;
  * other operations freely.
  */
 final class Jdbc implements AutoCloseable {
+    /** How often {@link #retrying} tries. */
+    private static final int TRIES = 20;
+
     private final Connection connection;
     private final ReentrantLock lock = new ReentrantLock();
 
@@ -124,6 +130,24 @@ final class Jdbc implements AutoCloseable {
         });
     }
 
+    /**
+     * {@link #transaction(Supplier)}, tried again (up to {@value #TRIES} times, after a short random pause) when it
+     * failed only because a transaction of another connection was in the way ({@link SqlErrors.Contention}). The
+     * work must be safe to repeat: it is rolled back before each new try.
+     */
+    <T> T retrying(Supplier<T> work) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return transaction(work);
+            } catch (SqlErrors.Contention e) {
+                if (attempt == TRIES) {
+                    throw e;
+                }
+                pause(attempt);
+            }
+        }
+    }
+
     /** {@link #transaction(Supplier)} for work without a result. */
     void transaction(Runnable work) {
         transaction(() -> {
@@ -168,6 +192,16 @@ final class Jdbc implements AutoCloseable {
     /** A non-null TIMESTAMP WITH TIME ZONE column. */
     static Instant instant(ResultSet rs, String column) throws SQLException {
         return rs.getObject(column, OffsetDateTime.class).toInstant();
+    }
+
+    /** Sleeps a random 1 to 10·attempt ms (outside the lock), so contending workers fall out of step. */
+    private static void pause(int attempt) {
+        try {
+            Thread.sleep(1 + ThreadLocalRandom.current().nextInt(10 * attempt));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HeteroloraException("interrupted while waiting to retry a database transaction");
+        }
     }
 
     private static PreparedStatement prepare(Connection c, String sql, Object... params) throws SQLException {

@@ -3,6 +3,7 @@ package dev.heterolora.studies;
 import dev.heterolora.core.HeteroloraException;
 
 import java.sql.SQLException;
+import java.util.Set;
 import java.util.regex.Pattern;
 import org.h2.jdbc.JdbcException;
 
@@ -14,6 +15,8 @@ final class SqlErrors {
     private static final Pattern STATEMENT_ECHO = Pattern.compile("(?s); SQL statement:.*$");
     private static final Pattern CODE_SUFFIX = Pattern.compile("\\s*\\[\\d+-\\d+]\\s*$");
     private static final Pattern WHITESPACE = Pattern.compile("\\s+");
+    /** H2's LOCK_TIMEOUT_1, DEADLOCK_1 and CONCURRENT_UPDATE_1. */
+    private static final Set<Integer> CONTENTION_CODES = Set.of(50200, 40001, 90131);
 
     private SqlErrors() {}
 
@@ -30,8 +33,30 @@ final class SqlErrors {
         return WHITESPACE.matcher(m).replaceAll(" ").trim();
     }
 
-    /** The usual wrapping of a failed statement: {@code SQL error: <one line>}. */
+    /**
+     * The usual wrapping of a failed statement: {@code SQL error: <one line>}; a {@link Contention} when another
+     * transaction was in the way, so the caller may try again.
+     */
     static HeteroloraException sqlError(SQLException e) {
-        return new HeteroloraException("SQL error: " + oneLine(e));
+        String message = "SQL error: " + oneLine(e);
+        return isContention(e) ? new Contention(message, e) : new HeteroloraException(message, e);
+    }
+
+    /**
+     * Whether {@code e} says another transaction was in the way rather than that the statement is wrong: a
+     * serialization failure or deadlock (SQLState class 40, both databases), H2's lock timeout and concurrent update.
+     */
+    static boolean isContention(SQLException e) {
+        String state = e.getSQLState();
+        return (state != null && state.startsWith("40")) || CONTENTION_CODES.contains(e.getErrorCode());
+    }
+
+    /** A statement that failed only because another transaction held or changed the same rows: worth a retry. */
+    static final class Contention extends HeteroloraException {
+        private static final long serialVersionUID = 1L;
+
+        Contention(String message, SQLException cause) {
+            super(message, cause);
+        }
     }
 }

@@ -7,12 +7,15 @@ import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
- * How far a study or a run has got: one closed set for both, so callers compare constants instead of spelling
- * strings. The database stores {@link #text()}, and the {@code ck_study_status} and {@code ck_run_status}
- * constraints (migration V3) allow exactly these words, so raw SQL through the console cannot store another.
+ * How far a study, a run or a unit of work has got: one closed set for all three, so callers compare constants
+ * instead of spelling strings. The database stores {@link #text()}, and the {@code ck_study_status},
+ * {@code ck_run_status} and {@code ck_work_unit_status} constraints (migration V4) allow exactly these words, so raw
+ * SQL through the console cannot store another.
  */
 public enum Status {
-    /** Created, or resumed, and not ended yet; a crashed process leaves it like this. */
+    /** Waiting for a worker to claim it (units of a {@link WorkQueue}; studies and runs start {@link #RUNNING}). */
+    QUEUED,
+    /** Created, resumed or claimed, and not ended yet; a crashed process leaves it like this. */
     RUNNING,
     /** Ended normally: a study's search completed, a run trained all its steps. */
     FINISHED,

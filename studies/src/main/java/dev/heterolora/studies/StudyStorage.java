@@ -122,6 +122,12 @@ public interface StudyStorage extends AutoCloseable {
     /** The correlations recorded for a validation run, by target, then proxy. */
     List<ValidationCorrelation> correlations(long runId);
 
+    /**
+     * The units of work that cooperating worker processes share through this storage (valid while it is open): how
+     * {@code validate}, experiments and searches spread over processes and machines.
+     */
+    WorkQueue workQueue();
+
     /** Releases the storage; a storage that only lived in memory is gone afterwards. */
     @Override
     void close();

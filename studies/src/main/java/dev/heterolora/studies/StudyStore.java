@@ -19,7 +19,7 @@ import org.flywaydb.core.api.FlywayException;
  * The H2 {@link StudyStorage}: one H2 database (a file under the home directory by default, or any H2 URL: file,
  * {@code tcp://} server, in-memory) that the search, the trainer, reports and the SQL console all share. It opens
  * the database and composes one part per concern (studies, trials, runs, metrics, validations), each over the
- * same {@link Jdbc} connection.
+ * same {@link Jdbc} connection, and the {@link WorkQueue} over it.
  *
  * <p>Opening migrates the schema with Flyway ({@code classpath:db/heterolora}). File databases are opened with
  * {@code AUTO_SERVER=TRUE}: the first process serves the file on a loopback port written to its
@@ -43,6 +43,7 @@ public final class StudyStore implements StudyStorage {
     private final H2Runs runs;
     private final H2Metrics metrics;
     private final H2Validations validations;
+    private final JdbcWorkQueue workQueue;
 
     private StudyStore(H2Url url, Jdbc jdbc) {
         this.url = url;
@@ -52,6 +53,7 @@ public final class StudyStore implements StudyStorage {
         this.runs = new H2Runs(jdbc, studies, trials);
         this.metrics = new H2Metrics(jdbc, runs);
         this.validations = new H2Validations(jdbc, trials, runs);
+        this.workQueue = new JdbcWorkQueue(jdbc);
     }
 
     /**
@@ -207,6 +209,11 @@ public final class StudyStore implements StudyStorage {
     @Override
     public List<ValidationCorrelation> correlations(long runId) {
         return validations.correlations(runId);
+    }
+
+    @Override
+    public WorkQueue workQueue() {
+        return workQueue;
     }
 
     /** Closes the connection; an in-memory database disappears with it, a file database stays. */

@@ -18,17 +18,17 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The one status type and its mirror in the database (migration V3). */
+/** The one status type and its mirror in the database (migrations V3 and V4). */
 class StatusTest extends InMemoryStoreTest {
     @Test
     void isSpelledInLowerCaseAsStored() {
         assertThat(Status.values()).extracting(Status::text)
-                .containsExactly("running", "finished", "failed", "interrupted");
+                .containsExactly("queued", "running", "finished", "failed", "interrupted");
         assertThat(Status.FINISHED).hasToString("finished");
         assertThat(Status.of("failed")).isEqualTo(Status.FAILED);
         assertThat(Status.of("INTERRUPTED")).isEqualTo(Status.INTERRUPTED);
         assertThatThrownBy(() -> Status.of("done")).isInstanceOf(HeteroloraException.class)
-                .hasMessage("unknown status 'done' (expected one of running, finished, failed, interrupted)");
+                .hasMessage("unknown status 'done' (expected one of queued, running, finished, failed, interrupted)");
     }
 
     @ParameterizedTest
@@ -70,7 +70,7 @@ class StatusTest extends InMemoryStoreTest {
         try (StudyStore migrated = StudyStore.open(url)) {
             assertThat(migrated.console().execute("SELECT \"version\" FROM \"flyway_schema_history\" "
                     + "WHERE \"version\" IS NOT NULL ORDER BY \"installed_rank\"", false).rows()).extracting(r -> r.get(0))
-                    .containsExactly("1", "2", "3");
+                    .containsExactly("1", "2", "3", "4");
             assertThat(migrated.studies()).extracting(Study::status).containsExactly(Status.FINISHED, Status.INTERRUPTED);
             assertThat(migrated.latestStudy().id()).isEqualTo(1);
             assertThat(migrated.runs(null)).extracting(Run::status)

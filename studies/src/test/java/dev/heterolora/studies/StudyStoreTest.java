@@ -24,7 +24,7 @@ class StudyStoreTest extends InMemoryStoreTest {
                 + "WHERE table_schema = 'PUBLIC' ORDER BY table_name", false);
         assertThat(tables.rows()).extracting(r -> r.get(0))
                 .containsExactly("METRIC", "PROXY_SCORE", "RUN", "STUDY", "TRIAL", "VALIDATION",
-                        "VALIDATION_CORRELATION", "VALIDATION_SCORE", "flyway_schema_history");
+                        "VALIDATION_CORRELATION", "VALIDATION_SCORE", "WORK_UNIT", "flyway_schema_history");
         QueryResult users = sql("SELECT user_name, is_admin FROM information_schema.users");
         assertThat(users.rows()).contains(List.of("HL_READER", false));
     }
@@ -44,7 +44,7 @@ class StudyStoreTest extends InMemoryStoreTest {
         try (StudyStore third = StudyStore.open(url)) {
             assertThat(third.console().execute("SELECT \"script\" FROM \"flyway_schema_history\" WHERE \"type\" = 'SQL'",
                     false).rows()).containsExactly(List.of("V1__studies.sql"), List.of("V2__validation.sql"),
-                    List.of("V3__status.sql"));
+                    List.of("V3__status.sql"), List.of("V4__work_units.sql"));
         }
         assertThat(dir.resolve("home/studies.mv.db")).exists();
     }

@@ -1,0 +1,65 @@
+package dev.heterolora.studies;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Units of work that several worker processes, on one machine or many, share through the study database (Optuna's
+ * way of spreading a study over machines: every worker runs the same command against one database). Each unit is a
+ * row; a worker {@link #claim claims} one atomically and holds a lease that {@link #heartbeat heartbeats} renew (see
+ * {@link LeaseKeeper}); its result is written in one transaction and only while the lease is still its own, so every
+ * unit's result is recorded exactly once even when workers die or stall.
+ *
+ * <p>A lease that runs out is noticed by the next {@link #claim}: the unit goes back to {@link Status#QUEUED}, or
+ * to {@link Status#FAILED} once it has been claimed {@link #MAX_ATTEMPTS} times. Until someone notices, the late
+ * worker may still renew or complete it (nobody else has it). Failures are
+ * {@link dev.heterolora.core.HeteroloraException}s with a one-line message.
+ */
+public interface WorkQueue {
+    /** How many times a unit is claimed before an expired lease fails it instead of queueing it again. */
+    int MAX_ATTEMPTS = 3;
+
+    /**
+     * Adds units to a queue as {@link Status#QUEUED}; a key the queue already has is left as it is (whatever its
+     * status), so every worker may enqueue the whole plan of work before claiming.
+     */
+    void enqueue(String queue, List<NewUnit> units);
+
+    /**
+     * Claims the oldest queued unit of a queue for {@code worker}, with a lease of {@code lease} from now (database
+     * time), after putting back units whose lease expired. Two claims never get the same unit, across threads,
+     * processes and machines.
+     *
+     * @return the claimed unit, or empty if none is queued
+     */
+    Optional<ClaimedUnit> claim(String queue, String worker, Duration lease);
+
+    /**
+     * Renews a claimed unit's lease to {@code lease} from now.
+     *
+     * @throws LeaseLostException if the lease was lost (another worker took the unit over, or it was put back or
+     *                            failed after expiring)
+     */
+    void heartbeat(ClaimedUnit unit, Duration lease);
+
+    /**
+     * Marks a claimed unit {@link Status#FINISHED} with its result, in one transaction.
+     *
+     * @throws LeaseLostException (one line) if the lease was lost: the result is not recorded
+     */
+    void complete(ClaimedUnit unit, String resultJson);
+
+    /**
+     * Marks a claimed unit {@link Status#FAILED} for good (an error that another try would repeat).
+     *
+     * @throws LeaseLostException (one line) if the lease was lost
+     */
+    void fail(ClaimedUnit unit, String message);
+
+    /** The units of a queue in the order they were enqueued. */
+    List<Unit> units(String queue);
+
+    /** The names of all queues that have units, sorted. */
+    List<String> queues();
+}
