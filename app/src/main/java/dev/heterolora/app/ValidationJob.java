@@ -85,7 +85,9 @@ public final class ValidationJob {
                 .put("batch_size", r.batchSize()).put("held_out", r.heldOut()).toString(), null);
         Set<String> done = db.validations(runId).stream().map(Validation::label)
                 .collect(Collectors.toCollection(TreeSet::new));
-        try (HfTokenCodec codec = HfTokenCodec.load(policyDir, config.modelConfig())) {
+        boolean world = config.dataFormat().equals(SearchConfig.DEMONSTRATIONS);
+        // rows come tokenised; only the world's text data (and its oracle) needs the model's tokenizer
+        try (HfTokenCodec codec = world ? HfTokenCodec.load(policyDir, config.modelConfig()) : null) {
             Data data = data(config, codec, r.heldOut());
             List<Candidate> candidates = candidates(db, s, config, space, r.sample(), compute, log);
             TrainSettings settings = TrainSettings.defaults().withLearningRate(r.learningRate())
@@ -104,9 +106,12 @@ public final class ValidationJob {
         return new Outcome(runId);
     }
 
-    /** The world's demonstrations and held-out tasks, or the study's rows split into train and held-out rows. */
+    /**
+     * The world's demonstrations and held-out tasks (with the world's codec), or else the study's rows split into
+     * train and held-out rows.
+     */
     private static Data data(SearchConfig config, HfTokenCodec codec, int heldOut) {
-        if (config.dataFormat().equals(SearchConfig.DEMONSTRATIONS)) {
+        if (codec != null) {
             List<SftExample> train = TrainingData.sft(Path.of(config.dataPath()), codec);
             List<Task> tasks = WorldFiles.readEval(Path.of(config.dataPath()).resolveSibling(WorldFiles.EVAL));
             tasks = tasks.subList(0, Math.min(heldOut, tasks.size()));
