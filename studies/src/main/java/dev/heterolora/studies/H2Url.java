@@ -2,6 +2,7 @@ package dev.heterolora.studies;
 
 import dev.heterolora.core.HeteroloraException;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -10,27 +11,30 @@ import java.util.UUID;
 /**
  * A study database URL made ready to connect: credentials moved out of the URL (so they never show up in
  * messages and never clash with connection properties), an unnamed in-memory database given a unique name
- * (so the migration and the console's reader connection see the same database), and {@code AUTO_SERVER=TRUE}
- * added to file databases (so a second process can read while a search writes).
+ * (so the migration and the console's reader connection see the same database), and, for a file database, the
+ * file it names (whose directory and files are kept private, and beside which its generated passwords live).
+ *
+ * <p>{@code AUTO_SERVER} is refused: it served the file on a TCP port to anyone holding the key in the world-readable
+ * lock file; {@code heterolora server start} shares a database instead.
  *
  * @param url      the JDBC URL without USER and PASSWORD settings; safe to show to the user
- * @param user     the user to connect as ({@code sa} unless the URL said otherwise)
- * @param password that user's password (empty unless the URL said otherwise)
+ * @param user     the user to connect as ({@code SA} unless the URL said otherwise)
+ * @param password that user's password from the URL, or {@code null} if the URL gave none
+ * @param file     the database file without its {@code .mv.db} ending, for file databases; otherwise {@code null}
  */
-record H2Url(String url, String user, String password) {
-    private static final String PREFIX = "jdbc:h2:";
+record H2Url(String url, String user, String password, Path file) {
+    static final String PREFIX = "jdbc:h2:";
 
     /** Parses any H2 URL; anything else is refused with a one-line message. */
     static H2Url parse(String jdbcUrl) {
         if (jdbcUrl == null || !jdbcUrl.regionMatches(true, 0, PREFIX, 0, PREFIX.length())) {
-            throw new HeteroloraException("unsupported database URL '" + jdbcUrl
-                    + "': heterolora stores studies in H2 (jdbc:h2:file:..., jdbc:h2:tcp://..., jdbc:h2:mem:...)");
+            throw new HeteroloraException("unsupported database URL '" + jdbcUrl + "': heterolora stores studies in "
+                    + "H2 (jdbc:h2:file:..., jdbc:h2:tcp://..., jdbc:h2:mem:...) or PostgreSQL (jdbc:postgresql://...)");
         }
         String[] parts = jdbcUrl.split(";");
-        String location = PREFIX + parts[0].substring(PREFIX.length());
-        String user = "sa";
-        String password = "";
-        boolean lockingChosen = false;
+        String location = parts[0].substring(PREFIX.length());
+        String user = "SA";
+        String password = null;
         List<String> settings = new ArrayList<>();
         for (int i = 1; i < parts.length; i++) {
             String setting = parts[i].trim();
@@ -43,23 +47,33 @@ record H2Url(String url, String user, String password) {
             switch (key) {
                 case "USER" -> user = value;
                 case "PASSWORD" -> password = value;
-                default -> {
-                    lockingChosen |= key.equals("AUTO_SERVER") || key.equals("FILE_LOCK");
-                    settings.add(setting);
+                case "AUTO_SERVER" -> {
+                    if (!value.equalsIgnoreCase("false")) {
+                        throw new HeteroloraException("AUTO_SERVER is not supported (it lets other local users into "
+                                + "the database); share a database with 'heterolora server start' instead");
+                    }
                 }
+                default -> settings.add(setting);
             }
         }
-        String path = location.substring(PREFIX.length()).toLowerCase(Locale.ROOT);
-        if (path.equals("mem:")) {
-            location = PREFIX + "mem:heterolora-" + UUID.randomUUID();
+        String lower = location.toLowerCase(Locale.ROOT);
+        if (lower.equals("mem:")) {
+            location = "mem:heterolora-" + UUID.randomUUID();
         }
-        boolean fileDatabase = !path.startsWith("mem:") && !path.startsWith("tcp:") && !path.startsWith("ssl:")
-                && !path.startsWith("zip:");
-        if (fileDatabase && !lockingChosen) {
-            settings.add("AUTO_SERVER=TRUE");
+        Path file = null;
+        if (!lower.startsWith("mem:") && !lower.startsWith("tcp:") && !lower.startsWith("ssl:")
+                && !lower.startsWith("zip:")) {
+            String path = lower.startsWith("file:") ? location.substring("file:".length()) : location;
+            file = (path.startsWith("~") ? Path.of(System.getProperty("user.home") + path.substring(1)) : Path.of(path))
+                    .toAbsolutePath().normalize();
         }
-        StringBuilder url = new StringBuilder(location);
+        StringBuilder url = new StringBuilder(PREFIX).append(location);
         settings.forEach(s -> url.append(';').append(s));
-        return new H2Url(url.toString(), user, password);
+        return new H2Url(url.toString(), user, password, file);
+    }
+
+    /** This URL with more settings appended (e.g. {@code IFEXISTS=TRUE}). */
+    String with(String... moreSettings) {
+        return url + (moreSettings.length == 0 ? "" : ";" + String.join(";", moreSettings));
     }
 }

@@ -6,7 +6,6 @@ import java.sql.Array;
 import java.sql.Blob;
 import java.sql.Clob;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
@@ -22,25 +21,32 @@ import java.util.List;
  *
  * <p>Read-only is enforced by the database, not by inspecting the SQL text: without {@code allowWrite} the
  * statement runs on a fresh connection as {@code HL_READER}, a user the V1 migration created with SELECT rights
- * on the PUBLIC schema only. H2 then refuses INSERT, UPDATE, DELETE, MERGE, TRUNCATE, DDL, database-level SET,
- * SHUTDOWN, BACKUP, SCRIPT and file functions for it; the connection runs without auto-commit and is rolled
- * back and closed afterwards. Session-only statements (SET SCHEMA, SET @variable, local temporary tables) are
- * allowed since they vanish with that connection. With {@code allowWrite} the statement runs on the store's
- * own connection and commits.
+ * on the PUBLIC schema only, whose password is generated per database and kept private (see {@link Passwords}).
+ * H2 then refuses INSERT, UPDATE, DELETE, MERGE, TRUNCATE, DDL, database-level SET, SHUTDOWN, BACKUP, SCRIPT and
+ * file functions for it; an H2 file is moreover opened read-only, which also refuses row locks
+ * ({@code SELECT … FOR UPDATE}). The connection runs without auto-commit and is rolled back and closed afterwards.
+ * Session-only statements (SET SCHEMA, SET @variable, local temporary tables) are allowed since they vanish with
+ * that connection. With {@code allowWrite} the statement runs on the store's own connection and commits.
  */
 public final class SqlConsole {
-    private static final String READER_USER = "HL_READER";
-    private static final String READER_PASSWORD = "hl_reader";
     private static final int NOT_ENOUGH_RIGHTS = 90096;
     private static final int ADMIN_RIGHTS_REQUIRED = 90040;
+    private static final int READ_ONLY_DATABASE = 90097;
+    private static final String READ_ONLY_HINT = " (the console is read-only; writing needs --write)";
+
+    /** Opens a connection for one read-only statement. */
+    @FunctionalInterface
+    interface Readers {
+        Connection open() throws SQLException;
+    }
 
     private final Jdbc owner;
-    private final H2Url url;
+    private final Readers readers;
 
-    /** {@code owner} is the store's own connection (write mode); {@code url} is where readers connect. */
-    SqlConsole(Jdbc owner, H2Url url) {
+    /** {@code owner} is the store's own connection (write mode), or null for a console that only reads. */
+    SqlConsole(Jdbc owner, Readers readers) {
         this.owner = owner;
-        this.url = url;
+        this.readers = readers;
     }
 
     /**
@@ -48,16 +54,20 @@ public final class SqlConsole {
      *
      * @param allowWrite {@code false}: read-only (see the class comment); {@code true}: anything the store's user may do
      * @return the result set of a query, or the update count of any other statement
-     * @throws HeteroloraException with a one-line message for bad SQL or a write attempted read-only
+     * @throws HeteroloraException with a one-line message for bad SQL, a write attempted read-only, or a write asked
+     *                             of a console opened read-only
      */
     public QueryResult execute(String sql, boolean allowWrite) {
         if (sql == null || sql.isBlank()) {
             throw new HeteroloraException("SQL error: empty statement");
         }
         if (allowWrite) {
+            if (owner == null) {
+                throw new HeteroloraException("this console was opened read-only");
+            }
             return owner.call(c -> run(c, sql));
         }
-        try (Connection reader = DriverManager.getConnection(url.url(), READER_USER, READER_PASSWORD)) {
+        try (Connection reader = readers.open()) {
             reader.setAutoCommit(false);
             try {
                 return run(reader, sql);
@@ -65,9 +75,9 @@ public final class SqlConsole {
                 reader.rollback();
             }
         } catch (SQLException e) {
-            if (e.getErrorCode() == NOT_ENOUGH_RIGHTS || e.getErrorCode() == ADMIN_RIGHTS_REQUIRED) {
-                throw new HeteroloraException("SQL error: " + SqlErrors.oneLine(e)
-                        + " (the console is read-only; writing needs --write)");
+            int code = e.getErrorCode();
+            if (code == NOT_ENOUGH_RIGHTS || code == ADMIN_RIGHTS_REQUIRED || code == READ_ONLY_DATABASE) {
+                throw new HeteroloraException("SQL error: " + SqlErrors.oneLine(e) + READ_ONLY_HINT);
             }
             throw SqlErrors.sqlError(e);
         }

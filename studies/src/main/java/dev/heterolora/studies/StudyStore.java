@@ -3,28 +3,16 @@ package dev.heterolora.studies;
 import dev.heterolora.core.HeteroloraException;
 
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.stream.Collectors;
-import org.flywaydb.core.Flyway;
-import org.flywaydb.core.api.FlywayException;
 
 /**
- * The H2 {@link StudyStorage}: one H2 database (a file under the home directory by default, or any H2 URL: file,
- * {@code tcp://} server, in-memory) that the search, the trainer, reports and the SQL console all share. It opens
- * the database and composes one part per concern (studies, trials, runs, metrics, validations), each over the
- * same {@link Jdbc} connection, and the {@link WorkQueue} over it.
- *
- * <p>Opening migrates the schema with Flyway ({@code classpath:db/heterolora}). File databases are opened with
- * {@code AUTO_SERVER=TRUE}: the first process serves the file on a loopback port written to its
- * {@code .lock.db}, later processes connect through it, so {@code heterolora sql} can read a study while a
- * search is still writing it.
+ * The H2 {@link StudyStorage}: one H2 database (a file under the data directory by default, the H2 server of that
+ * directory while one runs, or any H2 URL: file, {@code tcp://} server, in-memory; see {@link StudyDatabase}) that
+ * the search, the trainer, reports and the SQL console all share. It composes one part per concern (studies, trials,
+ * runs, metrics, validations) over the same {@link Jdbc} connection, and the {@link WorkQueue} over it.
  *
  * <p>Non-finite numbers are stored as SQL NULL rather than as H2 DOUBLE NaN or infinities: H2 2.5 fails
  * {@code AVG} and {@code SUM} over a column holding them ("Data conversion error converting NaN"), which would
@@ -33,10 +21,7 @@ import org.flywaydb.core.api.FlywayException;
  * <p>One JDBC connection per store; its operations take turns on it (see {@link Jdbc}), so any thread may call.
  */
 public final class StudyStore implements StudyStorage {
-    /** H2's IO_EXCEPTION_1, IO_EXCEPTION_2, FILE_CORRUPTED_1, FILE_VERSION_ERROR_1: what a damaged or foreign file gives. */
-    private static final Set<Integer> UNREADABLE_FILE_ERRORS = Set.of(90028, 90031, 90030, 90048);
-
-    private final H2Url url;
+    private final StudyDatabase database;
     private final Jdbc jdbc;
     private final H2Studies studies;
     private final H2Trials trials;
@@ -45,10 +30,11 @@ public final class StudyStore implements StudyStorage {
     private final H2Validations validations;
     private final JdbcWorkQueue workQueue;
 
-    private StudyStore(H2Url url, Jdbc jdbc) {
-        this.url = url;
+    /** A store on {@code jdbc}, an admin connection to {@code database} (see {@link StudyDatabase#open()}). */
+    StudyStore(StudyDatabase database, Jdbc jdbc) {
+        this.database = database;
         this.jdbc = jdbc;
-        this.studies = new H2Studies(jdbc, url.url());
+        this.studies = new H2Studies(jdbc, database.url());
         this.trials = new H2Trials(jdbc, studies);
         this.runs = new H2Runs(jdbc, studies, trials);
         this.metrics = new H2Metrics(jdbc, runs);
@@ -57,53 +43,29 @@ public final class StudyStore implements StudyStorage {
     }
 
     /**
-     * Opens (creating if needed) the study database at an H2 JDBC URL and migrates its schema.
-     * File URLs without {@code AUTO_SERVER} or {@code FILE_LOCK} get {@code ;AUTO_SERVER=TRUE}; the auto-server
-     * listens on loopback only ({@code h2.bindAddress=127.0.0.1} unless that property is already set).
+     * Opens (creating if needed) the study database at a JDBC URL and migrates its schema: {@code
+     * StudyDatabase.at(jdbcUrl).open()}.
      *
-     * @throws HeteroloraException (one line) for a non-H2 URL, an unreachable server, a corrupt or non-H2
+     * @throws HeteroloraException (one line) for an unsupported URL, an unreachable server, a corrupt or non-H2
      *                             file, or a failed migration
      */
     public static StudyStore open(String jdbcUrl) {
-        H2Url url = H2Url.parse(jdbcUrl);
-        if (System.getProperty("h2.bindAddress") == null) {
-            System.setProperty("h2.bindAddress", "127.0.0.1");
-        }
-        Connection connection;
-        try {
-            connection = DriverManager.getConnection(url.url(), url.user(), url.password());
-        } catch (SQLException e) {
-            String hint = UNREADABLE_FILE_ERRORS.contains(e.getErrorCode())
-                    ? "not a readable H2 2.x database file (corrupt, truncated or written by another program): " : "";
-            throw new HeteroloraException("cannot open study database " + url.url() + ": " + hint + SqlErrors.oneLine(e));
-        }
-        try {
-            Flyway.configure(StudyStore.class.getClassLoader())
-                    .dataSource(url.url(), url.user(), url.password())
-                    .locations("classpath:db/heterolora")
-                    .failOnMissingLocations(true)
-                    .load()
-                    .migrate();
-        } catch (FlywayException e) {
-            closeQuietly(connection);
-            throw new HeteroloraException("cannot migrate study database " + url.url() + ": " + migrationReason(e));
-        }
-        return new StudyStore(url, new Jdbc(connection));
+        return StudyDatabase.at(jdbcUrl).open();
     }
 
-    /** The default database: the H2 file {@code homeDir/studies} (i.e. {@code studies.mv.db}) with auto-server. */
+    /** The embedded database file of a data directory: the H2 file {@code homeDir/studies} ({@code studies.mv.db}). */
     public static String defaultUrl(Path homeDir) {
-        return "jdbc:h2:file:" + homeDir.toAbsolutePath().normalize().resolve("studies") + ";AUTO_SERVER=TRUE";
+        return StudyDatabase.fileUrl(homeDir);
     }
 
     /** The URL this store is connected to, without credentials: safe to print. */
     public String url() {
-        return url.url();
+        return database.url();
     }
 
     /** A SQL console on this database: read-only through the {@code HL_READER} user unless writes are allowed. */
     public SqlConsole console() {
-        return new SqlConsole(jdbc, url);
+        return new SqlConsole(jdbc, database::readerConnection);
     }
 
     @Override
@@ -220,25 +182,5 @@ public final class StudyStore implements StudyStorage {
     @Override
     public void close() {
         jdbc.close();
-    }
-
-    private static String migrationReason(FlywayException e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException sql) {
-                return SqlErrors.oneLine(sql);
-            }
-        }
-        // Flyway's first line is often a heading ("Validate failed: ..."), the second says what failed; the rest is advice
-        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        return SqlErrors.oneLine(message.lines().filter(l -> !l.isBlank() && !l.matches("-+"))
-                .limit(2).collect(Collectors.joining("; ")));
-    }
-
-    private static void closeQuietly(Connection c) {
-        try {
-            c.close();
-        } catch (SQLException ignored) {
-            // the migration failure is the error worth reporting
-        }
     }
 }

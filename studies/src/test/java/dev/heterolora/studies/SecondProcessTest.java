@@ -11,33 +11,33 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A search in one process and {@code heterolora sql} in another: the child JVM opens the file database first
- * (so it owns the auto-server), this JVM connects through it and sees every committed trial at once.
+ * A search in one process and {@code heterolora sql} in another, through the data directory's H2 server: without
+ * it the second process could not open the file; with it, both find the server by themselves, and this JVM sees every
+ * trial the child commits at once.
  */
 class SecondProcessTest {
     @Test
     @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void readsTrialsWhileAnotherProcessIsWritingThem(@TempDir Path dir) throws Exception {
-        String url = StudyStore.defaultUrl(dir);
+        H2Server server = H2Server.start(dir, 0);
         Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
-                SecondProcessWriter.class.getName(), url)
+                SecondProcessWriter.class.getName(), dir.toString())
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+        try (server;
+             BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
              PrintWriter in = new PrintWriter(child.getOutputStream(), true, StandardCharsets.UTF_8)) {
             long studyId = Long.parseLong(expect(out, "READY "));
-            assertAutoServerOnLoopbackOnly(dir.resolve("studies.lock.db"));
+            assertListensOnLoopbackOnly(server.port());
+            assertThat(StudyDatabase.inHome(dir).url()).isEqualTo("jdbc:h2:tcp://127.0.0.1:" + server.port() + "/studies");
 
-            try (StudyStore reader = StudyStore.open(url)) {
+            try (StudyStore reader = StudyDatabase.inHome(dir).open()) {
                 assertThat(reader.study(studyId)).get().extracting(Study::name).isEqualTo("from-child");
                 assertThat(reader.trials(studyId)).extracting(Trial::seq).containsExactly(0, 1, 2);
 
@@ -47,11 +47,11 @@ class SecondProcessTest {
                 assertThat(reader.bestTrial(studyId)).get().extracting(Trial::seq).isEqualTo(3);
                 assertThat(reader.console().execute("SELECT MAX(seq) FROM trial", false).rows())
                         .containsExactly(List.of(3));
+                assertThat(StudyDatabase.inHome(dir).openReadOnly().execute("SELECT COUNT(*) FROM trial", false)
+                        .rows()).containsExactly(List.of(4L));
                 in.println("quit");
                 assertThat(child.waitFor(20, TimeUnit.SECONDS)).isTrue();
                 assertThat(child.exitValue()).isZero();
-
-                // the child's server is gone; H2 reconnects this store to the file by itself
                 assertThat(reader.trialCount(studyId)).isEqualTo(4);
             }
         } finally {
@@ -68,19 +68,12 @@ class SecondProcessTest {
         throw new AssertionError("child exited before printing " + prefix);
     }
 
-    /** The port in the lock file must be bound to a loopback address (Linux: read from /proc/net/tcp*). */
-    private static void assertAutoServerOnLoopbackOnly(Path lockFile) throws IOException {
-        Properties lock = new Properties();
-        try (var reader = Files.newBufferedReader(lockFile)) {
-            lock.load(reader);
-        }
-        Matcher server = Pattern.compile("(.*):(\\d+)").matcher(lock.getProperty("server"));
-        assertThat(server.matches()).isTrue();
-        assertThat(server.group(1)).isIn("localhost", "127.0.0.1");
+    /** The server's port must be bound to a loopback address only (Linux: read from /proc/net/tcp*). */
+    static void assertListensOnLoopbackOnly(int serverPort) throws IOException {
         Path tcp4 = Path.of("/proc/net/tcp");
         Path tcp6 = Path.of("/proc/net/tcp6");
         assumeTrue(Files.isReadable(tcp4), "needs /proc/net/tcp to see the listening address");
-        String port = String.format(":%04X", Integer.parseInt(server.group(2)));
+        String port = String.format(":%04X", serverPort);
         List<String> listening = Files.readAllLines(tcp4);
         if (Files.isReadable(tcp6)) {
             listening.addAll(Files.readAllLines(tcp6));

@@ -58,7 +58,7 @@ class StatusTest extends InMemoryStoreTest {
 
     @Test
     void rowsOfAVersion2DatabaseKeepWorkingAfterTheMigration(@TempDir Path dir) throws Exception {
-        String url = "jdbc:h2:file:" + dir.resolve("studies") + ";AUTO_SERVER=TRUE";
+        String url = "jdbc:h2:file:" + dir.resolve("studies");
         Flyway.configure().dataSource(url, "sa", "").locations("classpath:db/heterolora").target("2").load().migrate();
         try (Connection c = DriverManager.getConnection(url, "sa", ""); Statement st = c.createStatement()) {
             st.executeUpdate("INSERT INTO study (id, name, seed, strategy, budget_text, budget_limit, base_params, "
