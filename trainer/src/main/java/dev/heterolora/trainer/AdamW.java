@@ -204,7 +204,7 @@ public final class AdamW implements AutoCloseable {
     /**
      * Scales all gradients by {@code maxNorm / norm} when their global L2 norm exceeds {@code maxNorm} (as
      * {@code torch.nn.utils.clip_grad_norm_}); returns the norm before clipping. A non-finite norm is returned as
-     * is and nothing is scaled (the caller decides; see {@link #requireFinite}).
+     * is and nothing is scaled (the caller decides; {@link TrainLoop} stops the run).
      */
     public static double clipGlobalNorm(List<Parameter> parameters, double maxNorm) {
         if (!(maxNorm > 0)) {
@@ -240,18 +240,6 @@ public final class AdamW implements AutoCloseable {
         }
         NDArray total = squares.size() == 1 ? squares.get(0) : NDArrays.stack(squares).sum();
         return Math.sqrt(total.toType(DataType.FLOAT64, false).getDouble());
-    }
-
-    /**
-     * Throws the one-line "non-finite {what} at step N" error when {@code value} is NaN or infinite; returns it
-     * otherwise.
-     */
-    public static double requireFinite(double value, String what, int step) {
-        if (!Double.isFinite(value)) {
-            throw new HeteroloraException("non-finite " + what + " at step " + step + " (" + value
-                    + "); lower the learning rate or check the data");
-        }
-        return value;
     }
 
     /** The gradient of {@code p} as an array owned by {@code scope} (the wrapper, not the storage). */

@@ -1,12 +1,11 @@
 package dev.heterolora.trainer;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
-import ai.djl.training.GradientCollector;
 import dev.heterolora.model.TokenBatch;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -16,44 +15,57 @@ import java.util.Locale;
 /**
  * Trains a {@link RewardModel} on preference pairs with the Bradley–Terry loss {@code −log σ(r_chosen − r_rejected)}
  * (mean over the batch): chosen and rejected sequences go through the model as one batch of 2·B rows. LoRA or
- * full fine-tuning of the backbone; the head always trains.
+ * full fine-tuning of the backbone; the head always trains. The optimisation is {@link TrainLoop}'s.
  */
 public final class RewardTrainer {
 
-    /** Per-step losses and in-batch accuracies. */
-    public record Result(float[] losses, float[] accuracies, double[] gradNorms, double seconds) {
+    /**
+     * One optimizer update.
+     *
+     * @param accuracy the fraction of the batch's pairs whose chosen sequence scored higher
+     */
+    public record Step(int step, float loss, float accuracy, double gradNorm) implements TrainLoop.Update {}
+
+    /** Every update, in order, and the run's wall time. */
+    public record Result(List<Step> steps, double seconds) implements TrainLoop.History<Step> {
+        public Result {
+            steps = List.copyOf(steps);
+        }
+
+        /** The in-batch accuracy of every update. */
+        public float[] accuracies() {
+            return floats(Step::accuracy);
+        }
+
         public double meanLossOfLast(int n) {
-            return meanOfLast(losses, n);
+            return meanOfLast(n, Step::loss);
         }
 
         public double meanAccuracyOfLast(int n) {
-            return meanOfLast(accuracies, n);
+            return meanOfLast(n, Step::accuracy);
         }
+    }
 
-        private static double meanOfLast(float[] v, int n) {
-            int from = Math.max(0, v.length - n);
-            double s = 0;
-            for (int i = from; i < v.length; i++) {
-                s += v[i];
-            }
-            return v.length == from ? Double.NaN : s / (v.length - from);
+    /** A batch's loss as {@link TrainLoop} takes it, with the scores its accuracy is read from. */
+    private record PairLoss(NDArray value, NDArray chosen, NDArray rejected) implements TrainLoop.Loss<Step> {
+        @Override
+        public Step record(int update, float loss, double gradNorm) {
+            return new Step(update, loss, chosen.gt(rejected).toType(DataType.FLOAT32, false).mean().getFloat(),
+                    gradNorm);
         }
     }
 
     private final RewardModel model;
-    private final Tuning tuning;
-    private final TrainSettings settings;
-    private final List<Parameter> parameters;
+    private final Supervised run;
 
     public RewardTrainer(RewardModel model, Tuning tuning, TrainSettings settings) {
         this.model = model;
-        this.tuning = tuning;
-        this.settings = settings;
-        this.parameters = model.prepare(tuning, settings.seed());
+        this.run = new Supervised(model.backbone().manager(), model.prepare(tuning, settings.seed()), settings,
+                tuning.isLora() ? "reward (LoRA)" : "reward (full)");
     }
 
     public List<Parameter> parameters() {
-        return parameters;
+        return run.parameters();
     }
 
     /**
@@ -67,57 +79,36 @@ public final class RewardTrainer {
 
     /** Trains on {@code pairs}; the model is updated in place. */
     public Result train(List<PairExample> pairs) {
-        int total = settings.totalSteps(pairs.size());
-        float[] losses = new float[total];
-        float[] accuracies = new float[total];
-        double[] norms = new double[total];
-        long t0 = System.nanoTime();
-        Engine.getInstance().setRandomSeed((int) settings.seed());
-        BatchOrder order = new BatchOrder(pairs.size(), settings.batchSize(), settings.seed());
-        try (AdamW opt = new AdamW(parameters, AdamW.Settings.withWeightDecay(settings.weightDecay()));
-             Progress bar = Progress.start(tuning.isLora() ? "reward (LoRA)" : "reward (full)", total,
-                     settings.progress())) {
-            for (int step = 0; step < total; step++) {
-                List<Integer> idx = order.next();
-                List<int[]> rows = new ArrayList<>(2 * idx.size());
-                for (int i : idx) {
-                    rows.add(cut(pairs.get(i).chosen()));
-                }
-                for (int i : idx) {
-                    rows.add(cut(pairs.get(i).rejected()));
-                }
-                int b = idx.size();
-                try (NDManager scope = model.backbone().manager().newSubManager()) {
-                    TokenBatch batch = TokenBatch.rightPadded(scope, rows, 0);
-                    float loss;
-                    float accuracy;
-                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                        NDArray r = model.rewards(batch.ids(), batch.mask(), true);
-                        NDArray chosen = r.get(new NDIndex("0:{}", b));
-                        NDArray rejected = r.get(new NDIndex("{}:", b));
-                        NDArray l = bradleyTerry(chosen, rejected).mean();
-                        gc.backward(l);
-                        loss = l.getFloat();
-                        accuracy = chosen.gt(rejected).toType(ai.djl.ndarray.types.DataType.FLOAT32, false).mean()
-                                .getFloat();
-                    }
-                    AdamW.requireFinite(loss, "loss", step + 1);
-                    norms[step] = AdamW.requireFinite(AdamW.clipGlobalNorm(parameters, settings.maxGradNorm()),
-                            "gradient norm", step + 1);
-                    opt.step(settings.learningRateAt(step, total));
-                    losses[step] = loss;
-                    accuracies[step] = accuracy;
-                }
-                bar.step(String.format(Locale.ROOT, "loss %.4f acc %.2f", losses[step], accuracies[step]));
-            }
-        } finally {
-            AdamW.zeroGradients(parameters);
+        return train(pairs, step -> { });
+    }
+
+    /** Trains on {@code pairs}, handing each update to {@code listener} as it happens. */
+    public Result train(List<PairExample> pairs, StepListener<? super Step> listener) {
+        long start = System.nanoTime();
+        List<Step> steps = run.train(pairs.size(), (scope, rows) -> loss(scope, rows.stream().map(pairs::get).toList()),
+                step -> String.format(Locale.ROOT, "loss %.4f acc %.2f", step.loss(), step.accuracy()), listener);
+        return new Result(steps, (System.nanoTime() - start) / 1e9);
+    }
+
+    /** The mean Bradley–Terry loss of {@code batch}: its chosen sequences, then its rejected ones, in one forward. */
+    private PairLoss loss(NDManager scope, List<PairExample> batch) {
+        List<int[]> rows = new ArrayList<>(2 * batch.size());
+        for (PairExample p : batch) {
+            rows.add(cut(p.chosen()));
         }
-        return new Result(losses, accuracies, norms, (System.nanoTime() - t0) / 1e9);
+        for (PairExample p : batch) {
+            rows.add(cut(p.rejected()));
+        }
+        TokenBatch tokens = TokenBatch.rightPadded(scope, rows, 0);
+        NDArray r = model.rewards(tokens.ids(), tokens.mask(), true);
+        NDArray chosen = r.get(new NDIndex("0:{}", batch.size()));
+        NDArray rejected = r.get(new NDIndex("{}:", batch.size()));
+        return new PairLoss(bradleyTerry(chosen, rejected).mean(), chosen, rejected);
     }
 
     /** Cuts a sequence to {@code maxLength} tokens, keeping its start (the prompt). */
     private int[] cut(int[] seq) {
-        return seq.length <= settings.maxLength() ? seq : Arrays.copyOf(seq, settings.maxLength());
+        int maxLength = run.settings().maxLength();
+        return seq.length <= maxLength ? seq : Arrays.copyOf(seq, maxLength);
     }
 }

@@ -1,45 +1,52 @@
 package dev.heterolora.trainer;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.training.GradientCollector;
 import dev.heterolora.model.CausalLM;
 import dev.heterolora.core.HeteroloraException;
 import dev.heterolora.model.HfCheckpoint;
 import dev.heterolora.model.LanguageModelLoss;
 import dev.heterolora.model.PeftAdapters;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
 /**
  * Supervised fine-tuning on prompt/response pairs: each sequence is {@code [BOS] + prompt + response + EOS}, and
  * the loss is the token-weighted mean cross-entropy over the response tokens (EOS included) of the batch — the
- * prompt is context only. Trains the adapters of a plan (base frozen) or every weight ({@link Tuning}), with
- * AdamW, warm-up + cosine schedule and global-norm clipping; batch order comes from the seed.
+ * prompt is context only. Trains the adapters of a plan (base frozen) or every weight ({@link Tuning}) through
+ * {@link TrainLoop}: AdamW, warm-up + cosine schedule, global-norm clipping, batch order from the seed.
  */
 public final class SftTrainer {
 
     /**
+     * One optimizer update.
+     *
+     * @param targets the response tokens trained on
+     */
+    public record Step(int step, float loss, double gradNorm, int targets) implements TrainLoop.Update {}
+
+    /**
      * What a run did.
      *
-     * @param losses the training loss of every optimizer step
-     * @param gradNorms the gradient norm before clipping of every step
+     * @param steps every update, in order
      * @param skipped examples dropped because their prompt alone filled {@code maxLength}
      */
-    public record Result(float[] losses, double[] gradNorms, long trainedTokens, int skipped, double seconds) {
-        /** Mean loss of the last {@code n} steps (all when fewer). */
+    public record Result(List<Step> steps, int skipped, double seconds) implements TrainLoop.History<Step> {
+        public Result {
+            steps = List.copyOf(steps);
+        }
+
+        /** Response tokens trained on, over all updates. */
+        public long trainedTokens() {
+            return steps.stream().mapToLong(Step::targets).sum();
+        }
+
+        /** Mean loss of the last {@code n} updates (all when fewer). */
         public double meanOfLast(int n) {
-            int from = Math.max(0, losses.length - n);
-            double s = 0;
-            for (int i = from; i < losses.length; i++) {
-                s += losses[i];
-            }
-            return losses.length == from ? Double.NaN : s / (losses.length - from);
+            return meanOfLast(n, Step::loss);
         }
     }
 
@@ -53,68 +60,47 @@ public final class SftTrainer {
      */
     public record Batch(NDArray ids, NDArray attentionMask, NDArray targetMask, int targets) {}
 
+    /** A batch's loss as {@link TrainLoop} takes it. */
+    private record BatchLoss(NDArray value, int targets) implements TrainLoop.Loss<Step> {
+        @Override
+        public Step record(int update, float loss, double gradNorm) {
+            return new Step(update, loss, gradNorm, targets);
+        }
+    }
+
     private final CausalLM model;
-    private final Tuning tuning;
-    private final TrainSettings settings;
-    private final List<Parameter> parameters;
+    private final Supervised run;
 
     /** Prepares {@code model} for {@code tuning} (adapters put, or base weights unfrozen). */
     public SftTrainer(CausalLM model, Tuning tuning, TrainSettings settings) {
         this.model = model;
-        this.tuning = tuning;
-        this.settings = settings;
-        this.parameters = tuning.prepare(model, settings.seed());
+        this.run = new Supervised(model.manager(), tuning.prepare(model, settings.seed()), settings,
+                tuning.isLora() ? "SFT (LoRA)" : "SFT (full)");
     }
 
     public List<Parameter> parameters() {
-        return parameters;
+        return run.parameters();
     }
 
-    /** Trains on {@code examples}; returns per-step losses. The model is updated in place. */
+    /** Trains on {@code examples}; the model is updated in place. */
     public Result train(List<SftExample> examples) {
-        List<SftExample> usable = new ArrayList<>();
-        for (SftExample e : examples) {
-            if (e.prompt().length < settings.maxLength()) {
-                usable.add(e);
-            }
-        }
+        return train(examples, step -> { });
+    }
+
+    /** Trains on {@code examples}, handing each update to {@code listener} as it happens. */
+    public Result train(List<SftExample> examples, StepListener<? super Step> listener) {
+        long start = System.nanoTime();
+        int maxLength = run.settings().maxLength();
+        List<SftExample> usable = examples.stream().filter(e -> e.prompt().length < maxLength).toList();
         if (usable.isEmpty()) {
-            throw new HeteroloraException("no example fits in --max-length " + settings.maxLength()
+            throw new HeteroloraException("no example fits in --max-length " + maxLength
                     + " (every prompt is at least that long)");
         }
-        int total = settings.totalSteps(usable.size());
-        float[] losses = new float[total];
-        double[] norms = new double[total];
-        long tokens = 0;
-        long t0 = System.nanoTime();
-        Engine.getInstance().setRandomSeed((int) settings.seed());
-        BatchOrder order = new BatchOrder(usable.size(), settings.batchSize(), settings.seed());
-        try (AdamW opt = new AdamW(parameters, AdamW.Settings.withWeightDecay(settings.weightDecay()));
-             Progress bar = Progress.start(tuning.isLora() ? "SFT (LoRA)" : "SFT (full)", total, settings.progress())) {
-            for (int step = 0; step < total; step++) {
-                List<SftExample> rows = order.next().stream().map(usable::get).toList();
-                try (NDManager scope = model.manager().newSubManager()) {
-                    Batch b = batch(scope, rows, settings.maxLength());
-                    float loss;
-                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                        NDArray l = loss(b, true);
-                        gc.backward(l);
-                        loss = l.getFloat();
-                    }
-                    AdamW.requireFinite(loss, "loss", step + 1);
-                    double norm = AdamW.requireFinite(AdamW.clipGlobalNorm(parameters, settings.maxGradNorm()),
-                            "gradient norm", step + 1);
-                    opt.step(settings.learningRateAt(step, total));
-                    losses[step] = loss;
-                    norms[step] = norm;
-                    tokens += b.targets();
-                }
-                bar.step(String.format(Locale.ROOT, "loss %.4f", losses[step]));
-            }
-        } finally {
-            AdamW.zeroGradients(parameters);
-        }
-        return new Result(losses, norms, tokens, examples.size() - usable.size(), (System.nanoTime() - t0) / 1e9);
+        List<Step> steps = run.train(usable.size(), (scope, rows) -> {
+            Batch b = batch(scope, rows.stream().map(usable::get).toList(), maxLength);
+            return new BatchLoss(loss(b, true), b.targets());
+        }, step -> String.format(Locale.ROOT, "loss %.4f", step.loss()), listener);
+        return new Result(steps, examples.size() - usable.size(), (System.nanoTime() - start) / 1e9);
     }
 
     /** The scalar training loss of a batch (token-weighted mean NLL over target tokens). */

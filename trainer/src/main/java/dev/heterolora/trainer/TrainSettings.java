@@ -12,7 +12,7 @@ import dev.heterolora.core.HeteroloraException;
  * @param warmupSteps linear warm-up length
  * @param weightDecay AdamW's decoupled weight decay (matrices only)
  * @param maxLength longest token sequence trained on; longer ones are cut at the end
- * @param seed batch order, adapter initialisation and dropout
+ * @param seed batch order and adapter initialisation (streams of the trainer's own; nothing is seeded process-wide)
  * @param maxGradNorm global-norm gradient clipping
  * @param progress show a progress bar on stderr
  */

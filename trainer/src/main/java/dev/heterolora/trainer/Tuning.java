@@ -17,14 +17,21 @@ public sealed interface Tuning {
      */
     List<Parameter> prepare(CausalLM model, long seed);
 
-    /** LoRA (and shortcut) adapters following {@code plan}; base weights frozen. */
+    /**
+     * LoRA (and shortcut) adapters following {@code plan}; base weights frozen.
+     *
+     * @param dropout must be 0: the model draws LoRA dropout masks from PyTorch's process-wide generator, which no
+     *                trainer seeds (a run's randomness is its own seeded streams), so dropout would make runs
+     *                irreproducible
+     */
     record Lora(AdapterPlan plan, float dropout) implements Tuning {
         public Lora {
             if (plan.isEmpty()) {
                 throw new HeteroloraException("the adapter plan is empty: nothing to train (use --full to train all weights)");
             }
-            if (!(dropout >= 0 && dropout < 1)) {
-                throw new HeteroloraException("--lora-dropout must be in [0, 1), got " + dropout);
+            if (dropout != 0) {
+                throw new HeteroloraException("LoRA dropout is not supported (got " + dropout + "): its masks would "
+                        + "come from PyTorch's process-wide random generator, so runs would not be reproducible");
             }
         }
 

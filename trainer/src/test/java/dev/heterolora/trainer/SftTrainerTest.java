@@ -118,6 +118,28 @@ class SftTrainerTest {
     }
 
     @Test
+    void theListenerSeesEveryUpdateOfTheResult() {
+        try (CausalLM model = TinyModels.model(16, 2)) {
+            List<SftTrainer.Step> seen = new ArrayList<>();
+            SftTrainer.Result r = new SftTrainer(model, new Tuning.Full(), quick(6)).train(reverseTask(40, 3),
+                    step -> seen.add(step));
+            assertThat(r.steps()).isEqualTo(seen);
+            assertThat(seen).extracting(SftTrainer.Step::step).containsExactly(0, 1, 2, 3, 4, 5);
+            // 40 examples in batches of 16: 16, 16, 8, then the next pass
+            assertThat(seen).extracting(SftTrainer.Step::targets).containsExactly(64, 64, 32, 64, 64, 32);
+            assertThat(r.trainedTokens()).isEqualTo(320);
+            assertThat(r.gradNorms()).containsExactly(seen.stream().mapToDouble(SftTrainer.Step::gradNorm).toArray());
+        }
+    }
+
+    @Test
+    void loraDropoutIsRefusedForItWouldNeedTheProcessWideGenerator() {
+        AdapterPlan plan = AdapterPlan.uniform(TinyModels.config(16).sites(false), 2, 4);
+        assertThatThrownBy(() -> new Tuning.Lora(plan, 0.1f)).isInstanceOf(HeteroloraException.class)
+                .hasMessageContaining("not be reproducible");
+    }
+
+    @Test
     void nanWeightsStopTrainingWithTheStep() {
         try (CausalLM model = TinyModels.model(16, 2)) {
             SftTrainer trainer = new SftTrainer(model, new Tuning.Full(), quick(5));

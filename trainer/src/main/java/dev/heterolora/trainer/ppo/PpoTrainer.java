@@ -2,27 +2,27 @@ package dev.heterolora.trainer.ppo;
 
 import static dev.heterolora.trainer.Scopes.moveTo;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.training.GradientCollector;
 import dev.heterolora.model.CausalLM;
 import dev.heterolora.core.HeteroloraException;
 import dev.heterolora.trainer.AdamW;
+import dev.heterolora.trainer.BatchOrder;
 import dev.heterolora.trainer.RewardModel;
 import dev.heterolora.trainer.Sampler;
 import dev.heterolora.trainer.Scalars;
+import dev.heterolora.trainer.StepListener;
 import dev.heterolora.trainer.TokenCodec;
+import dev.heterolora.trainer.TrainLoop;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -37,7 +37,10 @@ import java.util.Random;
  * reference model is given (full fine-tuning).
  */
 public final class PpoTrainer implements AutoCloseable {
-    /** Receives every step's metrics as they are produced (the study database in the CLI). */
+    /**
+     * Receives every step's metrics as named columns ({@link PpoStep#asMap}), as they are produced: the form the
+     * study database stores.
+     */
     @FunctionalInterface
     public interface MetricsSink {
         void accept(int step, Map<String, Double> metrics);
@@ -125,6 +128,14 @@ public final class PpoTrainer implements AutoCloseable {
 
     /** Runs steps {@code fromStep} … {@code steps − 1} (resuming), with the prompt order an uninterrupted run has. */
     public void train(List<String> prompts, MetricsSink sink, int fromStep) {
+        train(prompts, step -> sink.accept(step.step(), step.asMap()), fromStep);
+    }
+
+    /**
+     * Runs steps {@code fromStep} … {@code steps − 1} (resuming), with the prompt order an uninterrupted run has;
+     * each step's record goes to {@code listener} as soon as the step is done.
+     */
+    public void train(List<String> prompts, StepListener<? super PpoStep> listener, int fromStep) {
         List<String> order = new ArrayList<>(prompts);
         Collections.shuffle(order, new Random(settings.seed()));
         int at = fromStep * settings.rolloutBatch();
@@ -133,20 +144,26 @@ public final class PpoTrainer implements AutoCloseable {
             for (int i = 0; i < settings.rolloutBatch(); i++) {
                 batch.add(order.get(at++ % order.size()));
             }
-            sink.accept(step, step(step, batch));
+            listener.onStep(step(step, batch));
         }
     }
 
-    /** One rollout batch and its PPO epochs; returns the step's metrics. */
-    public Map<String, Double> step(int step, List<String> prompts) {
+    /** One rollout batch and its PPO epochs. */
+    public PpoStep step(int step, List<String> prompts) {
         long start = System.nanoTime();
         List<Sampler.Sample> samples = Sampler.sample(policy, codec, prompts, settings.maxNewTokens(),
                 settings.temperature(), settings.topP(), settings.seed() * 1_000_003L + step, prompts.size());
         double rolloutSeconds = (System.nanoTime() - start) / 1e9;
         Rollout r = Rollout.of(prompts, samples, codec);
-        Map<String, Double> metrics = new LinkedHashMap<>();
-        metrics.put("rollout_seconds", rolloutSeconds);
-        metrics.put("generated_tokens", (double) samples.stream().mapToInt(x -> x.tokens().length).sum());
+        double beta = kl.beta();
+        float[] score;
+        double entropy;
+        double seqKl;
+        double k2;
+        double k3;
+        double js;
+        double penalty;
+        PpoUpdate updates;
         try (NDManager scope = policy.manager().newSubManager()) {
             Rollout.Arrays a = r.arrays(scope);
             NDArray mask = a.responseMask();
@@ -156,7 +173,6 @@ public final class PpoTrainer implements AutoCloseable {
             NDArray oldLogp;
             NDArray oldValues;
             NDArray logAll = null;
-            double entropy;
             boolean exact = settings.regulariser().needsFullDistributions();
             NDArray hidden;
             try (NDManager fwd = scope.newSubManager()) {
@@ -182,7 +198,6 @@ public final class PpoTrainer implements AutoCloseable {
                 divergence = moveTo((exact ? settings.regulariser().exact(logAll, refAll)
                         : settings.regulariser().perToken(oldLogp, refLogp)).mul(mask), scope);
             }
-            float[] score;
             try (NDManager fwd = scope.newSubManager()) {
                 Rollout.Arrays f = r.arrays(fwd);
                 score = reward.rewards(f.ids(), f.attention(), false).toFloatArray();
@@ -194,104 +209,87 @@ public final class PpoTrainer implements AutoCloseable {
                 }
             }
             NDArray scoreAtEnd = a.lastResponse().mul(scope.create(score, new Shape(score.length, 1)));
-            NDArray rewards = divergence.mul((float) -kl.beta()).add(scoreAtEnd).mul(mask);
+            NDArray rewards = divergence.mul((float) -beta).add(scoreAtEnd).mul(mask);
             rewards = PpoMath.whiten(rewards, mask, false);
             NDArray[] gae = PpoMath.gae(rewards, oldValues, mask, settings.gamma(), settings.lambda());
             NDArray advantages = PpoMath.whiten(gae[0], mask, true);
-            NDArray returns = gae[1];
-            NDArray k1 = oldLogp.sub(refLogp).mul(mask);
-            double seqKl = k1.sum(new int[] {1}).mean().getFloat();
-            metrics.put("reward_mean", mean(score));
-            metrics.put("reward_std", std(score));
-            metrics.put("kl", seqKl);
-            for (Regulariser d : List.of(Regulariser.K2, Regulariser.K3, Regulariser.JS)) {
-                metrics.put(d.id().replace('-', '_'), d.perToken(oldLogp, refLogp).mul(mask).sum(new int[] {1})
-                        .mean().getFloat() * 1.0);
-            }
-            metrics.put("penalty", divergence.sum(new int[] {1}).mean().getFloat() * 1.0);
-            metrics.put("entropy", entropy);
-            metrics.put("response_length", r.meanResponseLength());
-            metrics.put("beta", kl.beta());
-            optimise(step, a, oldLogp, oldValues, advantages, returns, metrics);
-            kl.update(seqKl, prompts.size());
-            if (seqKl < NEGATIVE_KL_WARNING) {
-                negativeKlSteps++;
-                if (negativeKlSteps == 3) {
-                    System.err.println("warning: the k1 KL estimate has been below " + NEGATIVE_KL_WARNING
-                            + " for 3 steps in a row (a known precursor of PPO failure)");
-                }
-            } else {
-                negativeKlSteps = 0;
-            }
+            seqKl = sequenceMean(oldLogp.sub(refLogp), mask);
+            k2 = sequenceMean(Regulariser.K2.perToken(oldLogp, refLogp), mask);
+            k3 = sequenceMean(Regulariser.K3.perToken(oldLogp, refLogp), mask);
+            js = sequenceMean(Regulariser.JS.perToken(oldLogp, refLogp), mask);
+            penalty = divergence.sum(new int[] {1}).mean().getFloat();
+            updates = optimise(step, new Experience(a, oldLogp, oldValues, advantages, gae[1]));
         }
-        metrics.put("seconds", (System.nanoTime() - start) / 1e9);
-        return metrics;
+        kl.update(seqKl, prompts.size());
+        if (seqKl < NEGATIVE_KL_WARNING) {
+            negativeKlSteps++;
+            if (negativeKlSteps == 3) {
+                System.err.println("warning: the k1 KL estimate has been below " + NEGATIVE_KL_WARNING
+                        + " for 3 steps in a row (a known precursor of PPO failure)");
+            }
+        } else {
+            negativeKlSteps = 0;
+        }
+        return new PpoStep(step, rolloutSeconds, samples.stream().mapToInt(x -> x.tokens().length).sum(),
+                mean(score), std(score), seqKl, k2, k3, js, penalty, entropy, r.meanResponseLength(), beta, updates,
+                (System.nanoTime() - start) / 1e9);
     }
 
-    private void optimise(int step, Rollout.Arrays a, NDArray oldLogp, NDArray oldValues, NDArray advantages,
-                          NDArray returns, Map<String, Double> metrics) {
-        long rows = a.ids().getShape().get(0);
-        List<Integer> order = new ArrayList<>();
-        for (int i = 0; i < rows; i++) {
-            order.add(i);
+    /** The rollout batch's arrays that PPO's updates read, fixed during the epochs. */
+    private record Experience(Rollout.Arrays arrays, NDArray oldLogp, NDArray oldValues, NDArray advantages,
+                              NDArray returns) {}
+
+    /** A minibatch's clipped PPO loss as {@link TrainLoop} takes it, with its parts for the record. */
+    private record MinibatchLoss(NDArray value, PpoMath.PolicyLoss policy, NDArray valueLoss, NDArray logp,
+                                 NDArray oldLogp, NDArray mask) implements TrainLoop.Loss<PpoUpdate> {
+        @Override
+        public PpoUpdate record(int update, float loss, double gradNorm) {
+            return new PpoUpdate(policy.loss().getFloat(), valueLoss.getFloat(), policy.clipFraction().getFloat(),
+                    policy.approxKl().getFloat(), gradNorm);
         }
-        Random rng = new Random(settings.seed() * 31 + step);
-        double policyLoss = 0;
-        double valueLoss = 0;
-        double clipFraction = 0;
-        double approxKl = 0;
-        double gradNorm = 0;
-        int updates = 0;
-        for (int epoch = 0; epoch < settings.epochs(); epoch++) {
-            Collections.shuffle(order, rng);
-            for (int startRow = 0; startRow < rows; startRow += settings.miniBatch()) {
-                List<Integer> pick = order.subList(startRow, (int) Math.min(rows, startRow + settings.miniBatch()));
-                try (NDManager mb = policy.manager().newSubManager()) {
-                    // the slices belong to this minibatch's scope, and so do the activations computed from them
-                    NDArray idx = mb.create(pick.stream().mapToLong(Integer::longValue).toArray());
-                    NDArray ids = moveTo(a.ids().get(idx), mb);
-                    NDArray att = moveTo(a.attention().get(idx), mb);
-                    NDArray targets = moveTo(a.targets().get(idx), mb);
-                    NDArray mask = moveTo(a.responseMask().get(idx), mb);
-                    NDArray oldLogpMb = moveTo(oldLogp.get(idx), mb);
-                    PpoMath.PolicyLoss pl;
-                    NDArray vl;
-                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                        NDArray hidden = policy.hidden(ids, att, null, true);
-                        NDArray logp = gather(shiftedLogProbs(policy, hidden), targets);
-                        NDArray v = value.values(ids, att, hidden, true);
-                        pl = PpoMath.policyLoss(logp, oldLogpMb, moveTo(advantages.get(idx), mb), mask, settings.clip());
-                        vl = PpoMath.valueLoss(v, moveTo(oldValues.get(idx), mb), moveTo(returns.get(idx), mb), mask,
-                                settings.valueClip());
-                        NDArray loss = pl.loss().add(vl.mul(Scalars.of(vl, settings.vfCoef())));
-                        if (!Double.isFinite(loss.getFloat())) {
-                            throw new HeteroloraException(String.format("non-finite loss at PPO step %d (policy loss "
-                                    + "%s, value loss %s, largest log-ratio %s); the run stops here", step,
-                                    pl.loss().getFloat(), vl.getFloat(),
-                                    logp.sub(oldLogpMb).mul(mask).abs().max().getFloat()));
-                        }
-                        gc.backward(loss);
-                    }
-                    double norm = AdamW.clipGlobalNorm(trainable, settings.maxGradNorm());
-                    if (!Double.isFinite(norm)) {
-                        throw new HeteroloraException("non-finite gradient norm at PPO step " + step
-                                + "; the run stops here (the weights were not updated)");
-                    }
-                    gradNorm += norm;
-                    optimizer.step(settings.learningRate());
-                    policyLoss += pl.loss().getFloat();
-                    valueLoss += vl.getFloat();
-                    clipFraction += pl.clipFraction().getFloat();
-                    approxKl += pl.approxKl().getFloat();
-                    updates++;
-                }
-            }
+
+        @Override
+        public String diagnosis() {
+            return String.format("policy loss %s, value loss %s, largest log-ratio %s", policy.loss().getFloat(),
+                    valueLoss.getFloat(), logp.sub(oldLogp).mul(mask).abs().max().getFloat());
         }
-        metrics.put("policy_loss", policyLoss / updates);
-        metrics.put("value_loss", valueLoss / updates);
-        metrics.put("clip_fraction", clipFraction / updates);
-        metrics.put("approx_kl", approxKl / updates);
-        metrics.put("grad_norm", gradNorm / updates);
+    }
+
+    /**
+     * The PPO epochs over one rollout batch: {@link TrainLoop} updates on minibatches in an order seeded by the
+     * step; returns the means of their figures.
+     */
+    private PpoUpdate optimise(int step, Experience experience) {
+        int rows = Math.toIntExact(experience.arrays().ids().getShape().get(0));
+        BatchOrder order = BatchOrder.reshuffling(rows, settings.miniBatch(), new Random(settings.seed() * 31 + step));
+        List<PpoUpdate> updates = new ArrayList<>();
+        new TrainLoop(policy.manager(), optimizer, settings.maxGradNorm(), "PPO step " + step + ", update ")
+                .run(settings.epochs() * order.batchesPerPass(), order, u -> settings.learningRate(),
+                        (scope, pick) -> minibatchLoss(scope, pick, experience), updates::add);
+        return PpoUpdate.mean(updates);
+    }
+
+    /** Policy loss + vfCoef · value loss of the rows {@code pick}, whose inputs are sliced into {@code scope}. */
+    private MinibatchLoss minibatchLoss(NDManager scope, List<Integer> pick, Experience e) {
+        NDIndex rows = new NDIndex("{}", scope.create(pick.stream().mapToLong(Integer::longValue).toArray()));
+        NDArray ids = e.arrays().ids().get(scope, rows);
+        NDArray att = e.arrays().attention().get(scope, rows);
+        NDArray mask = e.arrays().responseMask().get(scope, rows);
+        NDArray oldLogp = e.oldLogp().get(scope, rows);
+        NDArray hidden = policy.hidden(ids, att, null, true);
+        NDArray logp = gather(shiftedLogProbs(policy, hidden), e.arrays().targets().get(scope, rows));
+        NDArray v = value.values(ids, att, hidden, true);
+        PpoMath.PolicyLoss pl = PpoMath.policyLoss(logp, oldLogp, e.advantages().get(scope, rows), mask,
+                settings.clip());
+        NDArray vl = PpoMath.valueLoss(v, e.oldValues().get(scope, rows), e.returns().get(scope, rows), mask,
+                settings.valueClip());
+        return new MinibatchLoss(pl.loss().add(vl.mul(Scalars.of(vl, settings.vfCoef()))), pl, vl, logp, oldLogp,
+                mask);
+    }
+
+    /** Per-sequence sum over response tokens of {@code perToken}, mean over the sequences. */
+    private static double sequenceMean(NDArray perToken, NDArray mask) {
+        return perToken.mul(mask).sum(new int[] {1}).mean().getFloat();
     }
 
     private static void checkFinite(int step, String what, double v) {

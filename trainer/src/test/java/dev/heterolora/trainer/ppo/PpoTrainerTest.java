@@ -17,8 +17,11 @@ import dev.heterolora.trainer.TinyModels;
 import dev.heterolora.trainer.Tuning;
 import dev.heterolora.trainer.world.CharCodec;
 import dev.heterolora.trainer.world.CharTokenizer;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -147,6 +150,59 @@ class PpoTrainerTest {
                         .hasMessageStartingWith("non-finite loss at PPO step 0");
                 assertThat(trainable.get(0).getArray().toFloatArray()).containsExactly(before);
                 assertThat(maxB(policy)).isZero();
+            }
+        }
+    }
+
+    @Test
+    void aResumedRunEndsExactlyWhereAnUninterruptedOneDoes(@TempDir Path tmp) throws IOException {
+        // an adaptive β and minibatches of 3 of the 8 rows: the checkpointed β and the update order both matter
+        PpoSettings s = new PpoSettings(3, 8, 3, 2, 1e-2, 0.02, 6, 10_000, Regulariser.KL, 1.0, 0.95, 0.2, 0.2, 0.1,
+                1.0, 6, 1.0, 1.0, 0, 0);
+        Outcome whole = run(Files.createDirectories(tmp.resolve("whole")), s, 0);
+        Outcome resumed = run(Files.createDirectories(tmp.resolve("resumed")), s, 2);
+        assertThat(whole.last().step()).isEqualTo(2);
+        assertThat(resumed.last()).usingRecursiveComparison().ignoringFields("rolloutSeconds", "seconds")
+                .isEqualTo(whole.last());
+        assertThat(resumed.weights()).containsExactly(whole.weights());
+    }
+
+    /** A run's last step and its trained weights (policy adapters, then the value head). */
+    private record Outcome(PpoStep last, float[] weights) {}
+
+    /**
+     * A fresh LoRA run with a shared value head; with {@code resumeAt > 0} a first trainer stops after that many
+     * steps and checkpoints its state into {@code dir}, and a second one resumes from it.
+     */
+    private static Outcome run(Path dir, PpoSettings s, int resumeAt) {
+        try (CausalLM policy = TinyModels.model(VOCAB, 3);
+             RewardModel reward = RewardModel.withFreshHead(TinyModels.model(VOCAB, 9), 4)) {
+            Tuning.Lora tuning = lora(policy, 4);
+            List<Parameter> trainable = tuning.prepare(policy, 5);
+            List<PpoStep> steps = new ArrayList<>();
+            try (ValueFunction value = ValueFunctions.create(new ValueSetup(ValueSetup.Kind.SHARED, 2), tuning,
+                    policy, reward, dir, ComputeSettings.cpu(), 0, null)) {
+                if (resumeAt > 0) {
+                    try (PpoTrainer first = new PpoTrainer(policy, null, reward, value, CharCodec.INSTANCE, trainable,
+                            s.withSteps(resumeAt))) {
+                        first.train(PROMPTS, step -> { }, 0);
+                        first.saveState(dir);
+                    }
+                }
+                try (PpoTrainer trainer = new PpoTrainer(policy, null, reward, value, CharCodec.INSTANCE, trainable,
+                        s)) {
+                    if (resumeAt > 0) {
+                        trainer.loadState(dir);
+                    }
+                    trainer.train(PROMPTS, step -> steps.add(step), resumeAt);
+                    float[] weights = new float[0];
+                    for (Parameter p : trainer.trainableParameters()) {
+                        float[] w = p.getArray().toFloatArray();
+                        weights = Arrays.copyOf(weights, weights.length + w.length);
+                        System.arraycopy(w, 0, weights, weights.length - w.length, w.length);
+                    }
+                    return new Outcome(steps.get(steps.size() - 1), weights);
+                }
             }
         }
     }
