@@ -14,6 +14,7 @@ import dev.heterolora.trainer.RewardModel;
 import dev.heterolora.trainer.TokenCodec;
 import dev.heterolora.trainer.Tuning;
 import dev.heterolora.trainer.ppo.PpoSettings;
+import dev.heterolora.trainer.ppo.PpoStep;
 import dev.heterolora.trainer.ppo.PpoTrainer;
 import dev.heterolora.trainer.ppo.RlhfEvaluation;
 import dev.heterolora.trainer.ppo.ValueFunction;
@@ -75,10 +76,10 @@ public final class RlhfJob {
         private double generatedTokens;
         private double optimiseSeconds;
 
-        void add(Map<String, Double> metrics) {
-            rolloutSeconds += metrics.get("rollout_seconds");
-            generatedTokens += metrics.get("generated_tokens");
-            optimiseSeconds += metrics.get("seconds") - metrics.get("rollout_seconds");
+        void add(PpoStep step) {
+            rolloutSeconds += step.rolloutSeconds();
+            generatedTokens += step.generatedTokens();
+            optimiseSeconds += step.seconds() - step.rolloutSeconds();
         }
 
         double tokensPerSecond() {
@@ -139,9 +140,10 @@ public final class RlhfJob {
                     }
                 }
                 listener.started(s.steps(), fromStep);
-                trainer.train(in.prompts(), (step, metrics) -> {
-                    Map<String, Double> m = new LinkedHashMap<>(metrics);
-                    tally.add(metrics);
+                trainer.train(in.prompts(), done -> {
+                    int step = done.step();
+                    Map<String, Double> m = new LinkedHashMap<>(done.asMap());
+                    tally.add(done);
                     boolean lastStep = step == s.steps() - 1;
                     if (!eval.isEmpty() && (lastStep || (o.evalEvery() > 0 && (step + 1) % o.evalEvery() == 0))) {
                         tally.latest = evaluate(policy, reference, reward, in, eval, o, s);

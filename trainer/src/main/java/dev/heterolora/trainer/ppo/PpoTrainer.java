@@ -24,7 +24,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 
 /**
@@ -37,15 +36,6 @@ import java.util.Random;
  * reference model is given (full fine-tuning).
  */
 public final class PpoTrainer implements AutoCloseable {
-    /**
-     * Receives every step's metrics as named columns ({@link PpoStep#asMap}), as they are produced: the form the
-     * study database stores.
-     */
-    @FunctionalInterface
-    public interface MetricsSink {
-        void accept(int step, Map<String, Double> metrics);
-    }
-
     /** The optimizer state's file in a checkpoint (AdamW moments and step count). */
     public static final String STATE_FILE = "optimizer.safetensors";
     /** The KL coefficient's file in a checkpoint (β changes during a run under the adaptive controller). */
@@ -119,16 +109,6 @@ public final class PpoTrainer implements AutoCloseable {
     /** The current KL coefficient. */
     public double beta() {
         return kl.beta();
-    }
-
-    /** Runs {@code settings.steps()} PPO steps over the prompts (cycled in seeded order). */
-    public void train(List<String> prompts, MetricsSink sink) {
-        train(prompts, sink, 0);
-    }
-
-    /** Runs steps {@code fromStep} … {@code steps − 1} (resuming), with the prompt order an uninterrupted run has. */
-    public void train(List<String> prompts, MetricsSink sink, int fromStep) {
-        train(prompts, step -> sink.accept(step.step(), step.asMap()), fromStep);
     }
 
     /**

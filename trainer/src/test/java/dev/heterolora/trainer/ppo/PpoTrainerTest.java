@@ -108,7 +108,7 @@ class PpoTrainerTest {
                 assertThat(value.parameters()).noneMatch(rewardBase::contains);
                 assertThat(reward.backbone().adapterParameters()).isNotEmpty()
                         .allMatch(value.parameters()::contains);
-                trainer.train(PROMPTS, (step, m) -> metrics.add(m));
+                trainer.train(PROMPTS, step -> metrics.add(step.asMap()), 0);
                 assertThat(metrics).hasSize(2);
                 assertThat(metrics.get(1).values()).allMatch(Double::isFinite);
                 assertThat(maxB(reward.backbone())).as("the value adapters trained").isGreaterThan(0f);
@@ -145,7 +145,7 @@ class PpoTrainerTest {
                 NDArray head = value.parameters().get(0).getArray();
                 head.set(new NDIndex("0, 0"), Float.NaN);
                 float[] before = trainable.get(0).getArray().toFloatArray();
-                assertThatThrownBy(() -> trainer.train(PROMPTS, (step, m) -> { }))
+                assertThatThrownBy(() -> trainer.train(PROMPTS, step -> { }, 0))
                         .isInstanceOf(HeteroloraException.class)
                         .hasMessageStartingWith("non-finite loss at PPO step 0");
                 assertThat(trainable.get(0).getArray().toFloatArray()).containsExactly(before);
