@@ -3,13 +3,14 @@ package dev.heterolora.search;
 import io.jenetics.ext.moea.NSGA2Selector;
 import io.jenetics.ext.moea.UFTournamentSelector;
 import io.jenetics.ext.moea.Vec;
+import java.util.Optional;
 
 /**
  * {@code nsga2}: Jenetics' multi-objective engine over (fitness ↑, trainable parameters ↓), for seeing what each
  * extra parameter buys rather than only the best plan at the full budget. Objectives are the vector
  * {@code (fitness, −parameters)}, maximised; offspring are picked by the crowded tournament
  * ({@link UFTournamentSelector}), survivors by non-dominated sorting with crowding distance
- * ({@link NSGA2Selector}).
+ * ({@link NSGA2Selector}). The first generation starts from the same {@link Seeds} as {@code ga}.
  *
  * <p>The reported front is the non-dominated set over every plan evaluated in the run (not only the last
  * population), fewest parameters first; the best plan is the front's highest-fitness end
@@ -25,12 +26,14 @@ public record Nsga2Search() implements Strategy {
 
     @Override
     public SearchResult run(SearchSpace space, PlanFitness fitness, SearchSettings settings, TrialSink sink) {
+        Optional<Knapsack> additive = Knapsack.of(space, fitness.additive());
         TrialRecorder recorder = new TrialRecorder(space, fitness, sink);
-        var history = EngineRun.<Vec<double[]>>evolve(space, recorder, settings,
-                p -> Vec.of(p.rankingFitness(), -p.parameters()), v -> v.data()[0],
+        EngineRun.Evolution run = EngineRun.<Vec<double[]>>evolve(space, recorder, settings,
+                Seeds.of(space, settings, fitness, additive), (f, parameters) -> Vec.of(f, -parameters),
+                v -> v.data()[0],
                 builder -> builder
                         .offspringSelector(UFTournamentSelector.ofVec())
                         .survivorsSelector(NSGA2Selector.ofVec()));
-        return new SearchResult(name(), recorder.best(), recorder.evaluations(), history, recorder.paretoFront());
+        return recorder.result(name(), recorder.best(), run.history(), recorder.paretoFront(), run.stop(), additive);
     }
 }

@@ -17,4 +17,15 @@ public interface PlanFitness {
      * and HeteroLoRA's top-k rule need. Empty for fitness that is not additive.
      */
     Optional<SiteScores> additive();
+
+    /**
+     * Per-site scores that approximate the fitness, for guiding a search where no exact table exists: the GA
+     * starts from the knapsack optimum and greedy plans of this table, and {@code topk} ranks sites by it. Unlike
+     * {@link #additive()} it is never used as a bound. By default the additive part itself; a fitness that is not
+     * additive (e.g. a vote over proxies) may offer one (e.g. the sum of its proxies' site scores, each divided by
+     * its spread over random plans).
+     */
+    default Optional<SiteScores> surrogate() {
+        return additive();
+    }
 }

@@ -7,8 +7,9 @@ import java.util.random.RandomGenerator;
 /**
  * {@code random}, the baseline any search must beat: {@code samples} seeded random genotypes (every gene uniform
  * over its ranks), each repaired into the budget, evaluated as one batch; the best by fitness wins. These are the
- * same kind of individuals as the GA's initial population, so the GA's gain over this baseline is what evolution
- * adds.
+ * same kind of individuals as the random part of the GA's first generation, so the GA's gain over this baseline is what evolution
+ * adds. The {@code random} {@link Baseline} is the mean over the first {@value Baseline#RANDOM_PLANS} of these
+ * plans.
  */
 public record RandomSearch() implements Strategy {
 
@@ -28,8 +29,8 @@ public record RandomSearch() implements Strategy {
             genotypes.add(space.repair(raw));
         }
         TrialRecorder recorder = new TrialRecorder(space, fitness, sink);
-        List<ScoredPlan> scored = recorder.evaluate(genotypes, 0);
-        return recorder.result(name(), recorder.best(),
-                List.of(recorder.stats(scored, feasible / (double) settings.samples())));
+        double[] scored = recorder.evaluate(genotypes, 0);
+        return recorder.result(name(), recorder.best(), scored, feasible / (double) settings.samples(),
+                StopReason.SAMPLES, Knapsack.of(space, fitness.additive()));
     }
 }

@@ -14,8 +14,23 @@ import io.jenetics.util.ISeq;
  */
 final class RankChromosome extends AbstractChromosome<IntegerGene> {
 
+    private final int[] rankIndices;
+
     RankChromosome(ISeq<IntegerGene> genes) {
         super(genes);
+        rankIndices = new int[genes.length()];
+        for (int s = 0; s < rankIndices.length; s++) {
+            rankIndices[s] = genes.get(s).intValue();
+        }
+    }
+
+    /**
+     * The genes' values, read once when the chromosome is made: the budget check, the repair and the evaluation
+     * each read all of them, which through Jenetics' sequences cost more than the fitness itself on large models.
+     * The array is shared; callers must not change it.
+     */
+    int[] rankIndices() {
+        return rankIndices;
     }
 
     @Override

@@ -17,18 +17,26 @@ public final class Replay {
      * Re-runs {@code strategy} with a {@link ReplayFitness} over {@code recorded} and compares the plans it asks for
      * with the recorded sequence.
      *
-     * @param additive per-site scores for strategies that need them ({@code topk}, {@code knapsack})
+     * @param additive  the study fitness's per-site scores if it was additive (see {@link ReplayFitness})
+     * @param surrogate the study fitness's {@link PlanFitness#surrogate()}
      * @return empty if the replay produced the recorded plans in the recorded order, else the first difference
      */
     public static Optional<String> check(Strategy strategy, SearchSpace space, SearchSettings settings,
-                                         List<TrialRecord> recorded, Optional<SiteScores> additive) {
-        ReplayFitness fitness = new ReplayFitness(recorded, additive);
+                                         List<TrialRecord> recorded, Optional<SiteScores> additive,
+                                         Optional<SiteScores> surrogate) {
+        ReplayFitness fitness = new ReplayFitness(recorded, additive, surrogate);
         try {
             strategy.run(space, fitness, settings, new TrialLog());
         } catch (ReplayDivergence stoppedAt) {
             // the plans asked for so far, the unknown one last, show where it departed
         }
         return firstDifference(recorded.stream().map(TrialRecord::plan).toList(), fitness.requested());
+    }
+
+    /** {@link #check(Strategy, SearchSpace, SearchSettings, List, Optional, Optional)} with no other surrogate. */
+    public static Optional<String> check(Strategy strategy, SearchSpace space, SearchSettings settings,
+                                         List<TrialRecord> recorded, Optional<SiteScores> additive) {
+        return check(strategy, space, settings, recorded, additive, additive);
     }
 
     /** The first position where two plan sequences differ, as one line; empty if they are identical. */

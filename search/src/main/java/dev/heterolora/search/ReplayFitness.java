@@ -18,16 +18,27 @@ public final class ReplayFitness implements PlanFitness {
 
     private final Map<AdapterPlan, Evaluation> stored;
     private final Optional<SiteScores> additive;
+    private final Optional<SiteScores> surrogate;
     private final List<AdapterPlan> requested = new ArrayList<>();
 
     /**
-     * @param trials   the study's trials
-     * @param additive the study's per-site scores when the replayed strategy needs them ({@code topk},
-     *                 {@code knapsack}; e.g. a stored {@link SiteScoreTable}), else empty
+     * @param trials    the study's trials
+     * @param additive  the study's per-site scores when its fitness was additive (every strategy but
+     *                  {@code uniform}, {@code peft-default}, {@code all-linear} and {@code random} uses them:
+     *                  {@code auto} picks the DP by them, {@code ga} and {@code nsga2} start from their optimum;
+     *                  e.g. a stored {@link SiteScoreTable}), else empty
+     * @param surrogate the study fitness's {@link PlanFitness#surrogate()} (the same as {@code additive} for an
+     *                  additive fitness)
      */
-    public ReplayFitness(List<TrialRecord> trials, Optional<SiteScores> additive) {
+    public ReplayFitness(List<TrialRecord> trials, Optional<SiteScores> additive, Optional<SiteScores> surrogate) {
         this.stored = TrialRecord.index(trials);
         this.additive = additive;
+        this.surrogate = surrogate;
+    }
+
+    /** A replay of a study whose fitness had no surrogate besides its additive part. */
+    public ReplayFitness(List<TrialRecord> trials, Optional<SiteScores> additive) {
+        this(trials, additive, additive);
     }
 
     /** @throws ReplayDivergence at the first plan the trials do not hold */
@@ -48,6 +59,11 @@ public final class ReplayFitness implements PlanFitness {
     @Override
     public Optional<SiteScores> additive() {
         return additive;
+    }
+
+    @Override
+    public Optional<SiteScores> surrogate() {
+        return surrogate;
     }
 
     /** Every plan asked for so far, in order (including the unknown one a divergence stopped at). */

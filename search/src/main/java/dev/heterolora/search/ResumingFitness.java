@@ -40,4 +40,9 @@ public final class ResumingFitness implements PlanFitness {
     public Optional<SiteScores> additive() {
         return delegate.additive();
     }
+
+    @Override
+    public Optional<SiteScores> surrogate() {
+        return delegate.surrogate();
+    }
 }

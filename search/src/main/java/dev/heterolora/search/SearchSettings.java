@@ -13,10 +13,10 @@ import java.util.random.RandomGenerator;
  * re-runs the very same search.
  *
  * @param seed              the one seed of the study; all randomness of a run comes from {@link #random()}
- * @param population        individuals per generation ({@code ga}, {@code nsga2})
- * @param generations       most generations ({@code ga}, {@code nsga2})
- * @param steadyGenerations stop after this many generations without a better best fitness ({@code ga},
- *                          {@code nsga2})
+ * @param population        individuals per generation ({@code ga}, {@code nsga2}, {@code auto} when it evolves)
+ * @param generations       most generations, or {@link #AUTO} to scale with the space ({@link #generationLimit})
+ * @param steadyGenerations stop after this many generations without a better best fitness, or {@link #AUTO} to
+ *                          scale with the space ({@link #steadyLimit})
  * @param samples           plans drawn by {@code random}
  * @param topkRank          the fixed rank of {@code topk} (capped per site like every rank)
  * @param topkFraction      share of all sites {@code topk} may enable, in (0, 1]; 1 = as many as fit the budget
@@ -24,15 +24,22 @@ import java.util.random.RandomGenerator;
 public record SearchSettings(long seed, int population, int generations, int steadyGenerations, int samples,
                              int topkRank, double topkFraction) {
 
+    /** {@link #generations} or {@link #steadyGenerations} that scale with the number of sites (the defaults). */
+    public static final int AUTO = 0;
     /**
-     * Default population. Together with {@link #DEFAULT_GENERATIONS} and {@link #DEFAULT_STEADY_GENERATIONS} it is
-     * tuned so the GA reaches 99% of the exact optimum of additive fitness (see {@code GaVersusKnapsackTest}).
+     * Default population. Together with the automatic limits it is tuned so the GA reaches 99% of a ten times
+     * longer run with five restarts on a non-additive fitness over Llama-7B's 351 sites (see
+     * {@code GaConvergenceTest}).
      */
     public static final int DEFAULT_POPULATION = 60;
-    /** Default most generations. */
+    /** The automatic generation limit: {@value #GENERATIONS_PER_SITE} per site, at least this many. */
     public static final int DEFAULT_GENERATIONS = 500;
-    /** Default steady-fitness limit. */
+    /** The automatic steady-fitness limit: {@value #STEADY_GENERATIONS_PER_SITE} per site, at least this many. */
     public static final int DEFAULT_STEADY_GENERATIONS = 80;
+    /** Generations per site of the automatic generation limit. */
+    public static final double GENERATIONS_PER_SITE = 3;
+    /** Generations per site of the automatic steady-fitness limit. */
+    public static final double STEADY_GENERATIONS_PER_SITE = 0.5;
     /** Default number of plans of the {@code random} baseline. */
     public static final int DEFAULT_SAMPLES = 500;
     /** Default rank of {@code topk}. */
@@ -42,8 +49,8 @@ public record SearchSettings(long seed, int population, int generations, int ste
 
     public SearchSettings {
         positive("population", population);
-        positive("generations", generations);
-        positive("steady generations", steadyGenerations);
+        notNegative("generations", generations);
+        notNegative("steady generations", steadyGenerations);
         positive("samples", samples);
         positive("top-k rank", topkRank);
         if (population < 2) {
@@ -54,10 +61,33 @@ public record SearchSettings(long seed, int population, int generations, int ste
         }
     }
 
-    /** The defaults with the given seed. */
+    /** The defaults with the given seed (automatic generation and steady-fitness limits). */
     public static SearchSettings defaults(long seed) {
-        return new SearchSettings(seed, DEFAULT_POPULATION, DEFAULT_GENERATIONS, DEFAULT_STEADY_GENERATIONS,
-                DEFAULT_SAMPLES, DEFAULT_TOPK_RANK, 1.0);
+        return new SearchSettings(seed, DEFAULT_POPULATION, AUTO, AUTO, DEFAULT_SAMPLES, DEFAULT_TOPK_RANK, 1.0);
+    }
+
+    /**
+     * Most generations over a space of {@code sites} sites: {@link #generations} as given, or if {@link #AUTO}
+     * {@value #GENERATIONS_PER_SITE} per site and at least {@value #DEFAULT_GENERATIONS}. A GA's moves change a
+     * few genes each, so the generations it needs grow with the number of genes.
+     */
+    public int generationLimit(int sites) {
+        return generations != AUTO ? generations : scaled(DEFAULT_GENERATIONS, GENERATIONS_PER_SITE, sites);
+    }
+
+    /**
+     * Generations without a better plan after which the GA stops, over a space of {@code sites} sites:
+     * {@link #steadyGenerations} as given, or if {@link #AUTO} {@value #STEADY_GENERATIONS_PER_SITE} per site and
+     * at least {@value #DEFAULT_STEADY_GENERATIONS} (a fixed window stopped a 351-site search at half the optimum:
+     * a single valuable site can take that long to be tried).
+     */
+    public int steadyLimit(int sites) {
+        return steadyGenerations != AUTO ? steadyGenerations
+                : scaled(DEFAULT_STEADY_GENERATIONS, STEADY_GENERATIONS_PER_SITE, sites);
+    }
+
+    private static int scaled(int least, double perSite, int sites) {
+        return Math.max(least, (int) Math.ceil(perSite * sites));
     }
 
     /** These settings with another seed. */
@@ -102,6 +132,12 @@ public record SearchSettings(long seed, int population, int generations, int ste
     private static void positive(String what, int value) {
         if (value <= 0) {
             throw new HeteroloraException(what + " must be positive, got " + value);
+        }
+    }
+
+    private static void notNegative(String what, int value) {
+        if (value < 0) {
+            throw new HeteroloraException(what + " must be positive (or 0 = scale with the sites), got " + value);
         }
     }
 }

@@ -10,7 +10,7 @@ import dev.heterolora.core.HeteroloraException;
 /**
  * An additive fitness tabulated over a {@link SearchSpace}: the score of every site at every allowed rank.
  *
- * <p>It exists for two reasons. The exact strategies ({@code topk}, {@code knapsack}) read the same score many
+ * <p>It exists for two reasons. The knapsack DP, its LP bound and the rule baselines read the same score many
  * times, so they ask the {@link SiteScores} once per (site, rank) and then work on the table. And a study can
  * store the table ({@link #toJson()}), so replaying those strategies needs no proxy recomputation.
  */
@@ -43,7 +43,7 @@ public final class SiteScoreTable implements SiteScores {
         return fitness.additive().map(scores -> of(space, scores))
                 .orElseThrow(() -> new HeteroloraException("strategy " + strategy.name()
                         + " needs a fitness that is a sum of per-site scores; this fitness is not"
-                        + " (use ga, nsga2, uniform or random)"));
+                        + " (use auto, ga, nsga2, uniform, peft-default, all-linear or random)"));
     }
 
     /** Score of site {@code s} at rank index {@code rankIndex}. */

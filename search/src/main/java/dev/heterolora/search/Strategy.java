@@ -5,9 +5,9 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * A way of choosing a plan in a {@link SearchSpace}: the GA the tool exists for, its multi-objective variant, and
- * the baselines it must be compared against honestly. The set is closed (the CLI's {@code --strategy} lists it),
- * so the interface is sealed.
+ * A way of choosing a plan in a {@link SearchSpace}: {@code auto} (exact where the fitness allows, else the GA),
+ * the GA the tool exists for, its multi-objective variant, the exact DP, and the baselines it must be compared
+ * against honestly. The set is closed (the CLI's {@code --strategy} lists it), so the interface is sealed.
  *
  * <p>Every strategy evaluates only plans within the budget (genotypes are repaired first, see
  * {@link SearchSpace}), evaluates each distinct plan at most once per run, reports every evaluated plan to the sink
@@ -15,9 +15,12 @@ import java.util.Locale;
  * same sequence of plans, which is what replays check.
  */
 public sealed interface Strategy
-        permits GeneticSearch, Nsga2Search, UniformSearch, RandomSearch, TopKSearch, KnapsackSearch {
+        permits AutoSearch, GeneticSearch, Nsga2Search, KnapsackSearch, BaselineSearch, RandomSearch {
 
-    /** The name users type ({@code ga}, {@code nsga2}, {@code uniform}, {@code random}, {@code topk}, {@code knapsack}). */
+    /**
+     * The name users type ({@code auto}, {@code ga}, {@code nsga2}, {@code knapsack}, {@code uniform},
+     * {@code peft-default}, {@code all-linear}, {@code topk}, {@code random}).
+     */
     String name();
 
     /**
@@ -28,10 +31,11 @@ public sealed interface Strategy
      */
     SearchResult run(SearchSpace space, PlanFitness fitness, SearchSettings settings, TrialSink sink);
 
-    /** Every strategy, the default ({@code ga}) first. */
+    /** Every strategy, the default ({@code auto}) first. */
     static List<Strategy> all() {
-        return List.of(new GeneticSearch(), new Nsga2Search(), new UniformSearch(), new RandomSearch(),
-                new TopKSearch(), new KnapsackSearch());
+        return List.of(new AutoSearch(), new GeneticSearch(), new Nsga2Search(), new KnapsackSearch(),
+                new BaselineSearch(Baseline.UNIFORM), new BaselineSearch(Baseline.PEFT_DEFAULT),
+                new BaselineSearch(Baseline.ALL_LINEAR), new BaselineSearch(Baseline.TOPK), new RandomSearch());
     }
 
     /** The strategy called {@code name} (case-insensitive). */

@@ -8,6 +8,7 @@ import dev.heterolora.core.SiteAdapter;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -121,6 +122,97 @@ final class Fixtures {
         @Override
         public Optional<SiteScores> additive() {
             return Optional.empty();
+        }
+    }
+
+    /** Llama-2-7B's 351 sites (shortcuts included, default ranks) under a budget of {@code fraction} of its size. */
+    static SearchSpace llama7b(double fraction) {
+        ModelConfig model = SyntheticScores.llama7b();
+        return SearchSpace.of(model, SpaceOptions.defaults(), Math.round(fraction * model.baseParameters()));
+    }
+
+    /** A fitness computed from a plan's genotype in {@code space}. */
+    abstract static class GenotypeFitness implements PlanFitness {
+        final SearchSpace space;
+
+        GenotypeFitness(SearchSpace space) {
+            this.space = space;
+        }
+
+        abstract double fitness(int[] rankIndices);
+
+        @Override
+        public List<Evaluation> evaluate(List<AdapterPlan> plans) {
+            return plans.stream().map(p -> new Evaluation(fitness(space.encode(p)), Map.of())).toList();
+        }
+
+        @Override
+        public Optional<SiteScores> additive() {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Diminishing returns within a layer: the sum over layers of (the layer's sites' {@link SyntheticScores})^0.6,
+     * so a second adapter in a layer is worth less than the same adapter in a fresh layer. Neither additive nor
+     * offering a surrogate: the GA is on its own.
+     */
+    static final class LayerConcaveFitness extends GenotypeFitness {
+        private final SiteScoreTable table;
+
+        LayerConcaveFitness(SearchSpace space, long seed) {
+            super(space);
+            this.table = SiteScoreTable.of(space, SyntheticScores.heavyTailed(space, seed));
+        }
+
+        @Override
+        double fitness(int[] g) {
+            double[] perLayer = new double[space.config().layers()];
+            for (int s = 0; s < g.length; s++) {
+                perLayer[space.sites().get(s).layer()] += table.score(s, g[s]);
+            }
+            return Arrays.stream(perLayer).map(v -> Math.pow(v, 0.6)).sum();
+        }
+    }
+
+    /**
+     * A vote of three proxies that disagree: the geometric mean over three {@link SyntheticScores} tables of the
+     * plan's total, each divided by the total of rank 1 on every site (so every proxy counts alike whatever its
+     * scale). Not additive; its surrogate is the mean of the normalised tables, as a vote over real proxies could
+     * offer.
+     */
+    static final class VoteFitness extends GenotypeFitness {
+        private final SiteScoreTable[] tables = new SiteScoreTable[3];
+        private final double[] scale = new double[3];
+
+        VoteFitness(SearchSpace space, long seed) {
+            super(space);
+            int[] rankOne = new int[space.size()];
+            Arrays.fill(rankOne, 1);
+            for (int t = 0; t < 3; t++) {
+                tables[t] = SiteScoreTable.of(space, SyntheticScores.heavyTailed(space, 31 * seed + t));
+                scale[t] = tables[t].total(rankOne);
+            }
+        }
+
+        @Override
+        double fitness(int[] g) {
+            double product = 1;
+            for (int t = 0; t < 3; t++) {
+                product *= tables[t].total(g) / scale[t];
+            }
+            return Math.cbrt(product);
+        }
+
+        @Override
+        public Optional<SiteScores> surrogate() {
+            return Optional.of((site, rank) -> {
+                double sum = 0;
+                for (int t = 0; t < 3; t++) {
+                    sum += tables[t].score(site, rank) / scale[t];
+                }
+                return sum / 3;
+            });
         }
     }
 

@@ -1,55 +1,57 @@
 package dev.heterolora.search;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
-import dev.heterolora.core.ModelConfig;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The issue's acceptance test for the GA: on an additive fitness, where {@code knapsack} gives the exact optimum,
- * the GA with default settings must reach 99% of it. Prints per-seed numbers for the record.
+ * The issue's acceptance test on an additive fitness, where the knapsack DP gives the exact optimum: on
+ * Llama-7B's 351 sites with heavy-tailed per-site scores ({@link SyntheticScores}: no recorded statistics of a
+ * model that size ship with the project, so the table is generated deterministically), seeds 0–4 at three budgets,
+ * the default strategy ({@code auto}) and plain {@code ga} with its seeds and scaled stop rule must reach 99.5% of
+ * the optimum. The GA of old reached 42–90% here. Prints per-seed numbers for the record.
  */
 class GaVersusKnapsackTest {
 
-    private static final int SEEDS = 12;
+    record Outcome(long seed, double optimum, double auto, double ga, int gaEvaluations, int gaGenerations,
+                   StopReason gaStop, double gaMillis) {}
 
-    record Outcome(long seed, double optimum, double ga, int evaluationsTo99, int evaluations, double millis) {}
-
-    @Test
-    void gaReaches99PercentOfTheKnapsackOptimumOnAClearMajorityOfSeeds() {
-        ModelConfig model = Fixtures.llama(4, 64, 4, 2, 128);
-        SearchSpace space = SearchSpace.of(model, SpaceOptions.defaults(), 25_000);
+    @ParameterizedTest
+    @ValueSource(doubles = {0.001, 0.002, 0.005})
+    void autoAndGaReach99point5PercentOfTheOptimumOnEverySeed(double fraction) {
+        SearchSpace space = Fixtures.llama7b(fraction);
         List<Outcome> outcomes = new ArrayList<>();
-        for (long seed = 1; seed <= SEEDS; seed++) {
-            Fixtures.AdditiveFitness fitness = new Fixtures.AdditiveFitness(Fixtures.diminishingScores(space, seed));
-            double optimum = new KnapsackSearch().run(space, fitness, SearchSettings.defaults(seed), new TrialLog())
-                    .best().evaluation().fitness();
-            TrialLog log = new TrialLog();
+        for (long seed = 0; seed <= 4; seed++) {
+            Fixtures.AdditiveFitness fitness =
+                    new Fixtures.AdditiveFitness(SiteScoreTable.of(space, SyntheticScores.heavyTailed(space, seed)));
+            SearchResult auto = new AutoSearch().run(space, fitness, SearchSettings.defaults(seed), new TrialLog());
             long start = System.nanoTime();
-            SearchResult ga = new GeneticSearch().run(space, fitness, SearchSettings.defaults(seed), log);
+            SearchResult ga = new GeneticSearch().run(space, fitness, SearchSettings.defaults(seed), new TrialLog());
             double millis = (System.nanoTime() - start) / 1e6;
-            int to99 = log.trials().stream().filter(t -> t.evaluation().fitness() >= 0.99 * optimum)
-                    .mapToInt(t -> t.seq() + 1).findFirst().orElse(-1);
-            outcomes.add(new Outcome(seed, optimum, ga.best().evaluation().fitness(), to99, ga.evaluations(), millis));
-        }
-        System.out.printf("GA vs knapsack: %d sites, budget %d, population %d, generations <= %d, steady %d%n",
-                space.size(), space.budget(), SearchSettings.DEFAULT_POPULATION, SearchSettings.DEFAULT_GENERATIONS,
-                SearchSettings.DEFAULT_STEADY_GENERATIONS);
-        for (Outcome o : outcomes) {
-            System.out.printf("  seed %2d: optimum %.4f, GA %.4f (%.2f%%), >=99%% after %d evaluations, %d in all,"
-                    + " %.0f ms%n", o.seed, o.optimum, o.ga, 100 * o.ga / o.optimum, o.evaluationsTo99, o.evaluations,
-                    o.millis);
-        }
-        long reached = outcomes.stream().filter(o -> o.ga >= 0.99 * o.optimum).count();
-        int[] to99 = outcomes.stream().mapToInt(Outcome::evaluationsTo99).filter(e -> e > 0).sorted().toArray();
-        System.out.printf("  reached >= 99%% on %d of %d seeds; evaluations to 99%%: %s; %.0f ms per GA run on"
-                        + " average%n", reached, SEEDS, to99.length == 0 ? "never"
-                        : "min " + to99[0] + ", median " + to99[to99.length / 2] + ", max " + to99[to99.length - 1],
-                outcomes.stream().mapToDouble(Outcome::millis).average().orElseThrow());
 
-        assertThat(outcomes).allSatisfy(o -> assertThat(o.ga).isLessThanOrEqualTo(o.optimum * (1 + 1e-12)));
-        assertThat(reached).isGreaterThanOrEqualTo(SEEDS * 3 / 4);
+            assertThat(auto.quality().stopReason()).isEqualTo(StopReason.EXACT);
+            assertThat(auto.evaluations()).isEqualTo(1);
+            double optimum = auto.quality().optimum().orElseThrow();
+            assertThat(ga.quality().optimum()).hasValue(optimum);
+            outcomes.add(new Outcome(seed, optimum, auto.best().evaluation().fitness(),
+                    ga.best().evaluation().fitness(), ga.evaluations(), ga.quality().generations(),
+                    ga.quality().stopReason(), millis));
+        }
+        System.out.printf("GA vs knapsack: %d sites, budget %.1f%% = %d parameters%n", space.size(), 100 * fraction,
+                space.budget());
+        for (Outcome o : outcomes) {
+            System.out.printf("  seed %d: optimum %.4f, auto %.2f%%, ga %.2f%% (%s after %d generations, %d"
+                            + " evaluations, %.0f ms)%n", o.seed, o.optimum, 100 * o.auto / o.optimum,
+                    100 * o.ga / o.optimum, o.gaStop, o.gaGenerations, o.gaEvaluations, o.gaMillis);
+        }
+
+        assertThat(outcomes).allSatisfy(o -> {
+            assertThat(o.auto).isCloseTo(o.optimum, within(1e-9 * o.optimum));
+            assertThat(o.ga).isGreaterThanOrEqualTo(0.995 * o.optimum).isLessThanOrEqualTo(o.optimum * (1 + 1e-12));
+        });
     }
 }

@@ -50,10 +50,28 @@ class KnapsackPropertyTest {
                 : scores.computeIfAbsent(site + "@" + rank, k -> random.nextDouble());
         SiteScoreTable table = SiteScoreTable.of(space, siteScores);
 
-        int[] optimum = KnapsackSearch.optimum(space, table);
+        int[] optimum = new Knapsack(space, table).requireExact();
 
         assertThat(space.isFeasible(optimum)).isTrue();
         assertThat(table.total(optimum)).isCloseTo(bruteForce(space, table), within(1e-9));
+    }
+
+    @Property(tries = 300)
+    void theLpBoundIsAboveTheOptimumAndTheGreedyPlansFeasibleBelowIt(@ForAll("smallSpaces") SearchSpace space,
+                                                                     @ForAll long seed) {
+        Random random = new Random(seed);
+        SiteScoreTable table = SiteScoreTable.of(space, (site, rank) -> rank == 0 ? 0 : random.nextDouble() - 0.2);
+        Knapsack knapsack = new Knapsack(space, table);
+
+        double optimum = table.total(knapsack.requireExact());
+
+        assertThat(knapsack.upperBound()).isGreaterThanOrEqualTo(optimum - 1e-9);
+        List<int[]> greedy = new ArrayList<>(knapsack.greedyPerRank());
+        greedy.add(knapsack.greedy());
+        assertThat(greedy).allSatisfy(g -> {
+            assertThat(space.isFeasible(g)).isTrue();
+            assertThat(table.total(g)).isLessThanOrEqualTo(optimum + 1e-9);
+        });
     }
 
     private static double bruteForce(SearchSpace space, SiteScoreTable table) {
