@@ -20,7 +20,7 @@ import picocli.CommandLine.Command;
                 RewardCommand.class, InspectCommand.class, ScoreCommand.class, GenerateCommand.class,
                 StudiesCommand.class,
                 StudyCommand.class, SqlCommand.class, ReplayCommand.class, ValidateCommand.class, ReportCommand.class, ExportCommand.class,
-                ExperimentCommand.class, BenchCommand.class, DashboardCommand.class,
+                ExperimentCommand.class, BenchCommand.class, ServerCommand.class, JobsCommand.class, DashboardCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -10,7 +10,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code heterolora sql}: any SQL against the study database; read-only (enforced by the database) unless --write. */
+/**
+ * {@code heterolora sql}: any SQL against the study database; read-only unless --write, enforced by the database
+ * (a SELECT-only user on a read-only connection that never creates or migrates a database).
+ */
 @Command(name = "sql", description = "Run SQL on the study database (read-only unless --write). Tables: study, trial, "
         + "proxy_score, run, metric.")
 final class SqlCommand implements Callable<Integer> {
@@ -35,18 +38,23 @@ final class SqlCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         var out = spec.commandLine().getOut();
-        try (StudyStore db = store.open()) {
-            QueryResult r = db.console().execute(sql, write);
-            if (!r.isQuery()) {
-                out.println(r.updateCount() + " row(s) changed");
-            } else if (json) {
-                out.println(r.toJson());
-            } else if (csv) {
-                out.print(r.toCsv());
-            } else {
-                out.print(r.toAlignedTable());
-            }
+        QueryResult r = write ? written() : store.database().openReadOnly().execute(sql, false);
+        if (!r.isQuery()) {
+            out.println(r.updateCount() + " row(s) changed");
+        } else if (json) {
+            out.println(r.toJson());
+        } else if (csv) {
+            out.print(r.toCsv());
+        } else {
+            out.print(r.toAlignedTable());
         }
         return 0;
+    }
+
+    /** Runs the statement as the database's owner (creating and migrating the database like any writing command). */
+    private QueryResult written() {
+        try (StudyStore db = store.open()) {
+            return db.console().execute(sql, true);
+        }
     }
 }
