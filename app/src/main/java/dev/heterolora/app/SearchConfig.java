@@ -13,13 +13,20 @@ import java.util.List;
 /**
  * Everything that determines a study, stored as its configuration JSON so that {@code --resume} and
  * {@code replay} rebuild the same search without the original command line (the model's architecture is stored
- * too, so a replay needs no model files).
+ * too, so a replay needs no model files). {@code refine} is the number of top plans the refine stage trains after
+ * the search (0 = none; see {@link RefineStage}).
  */
 public record SearchConfig(String modelPath, String modelHash, ModelConfig modelConfig, String dataPath, String dataFormat,
                     String budgetText,
                     long budgetLimit, long baseParams, String strategy, List<String> proxies, boolean vote,
                     int proxyBatches, int proxyBatchSize, int maxLength, double probeStep, SpaceOptions space,
-                    SearchSettings settings) {
+                    SearchSettings settings, int refine) {
+
+    /**
+     * The version of the search algorithms a study was made with; a study of another version cannot be replayed
+     * bit for bit (version 2: the auto strategy, seeded GA with scaled limits; studies without one are version 1).
+     */
+    public static final int SEARCH_VERSION = 2;
 
     /** JSONL rows with "text" or "input_ids". */
     public static final String ROWS = "rows";
@@ -40,7 +47,14 @@ public record SearchConfig(String modelPath, String modelHash, ModelConfig model
                 .put("probe_step", probeStep);
         o.set("space", space.toJson());
         o.set("settings", settings.toJson());
+        o.put("refine", refine);
+        o.put("search_version", SEARCH_VERSION);
         return o;
+    }
+
+    /** The search version a stored configuration was made with (1 when it predates versions). */
+    public static int searchVersion(JsonNode o) {
+        return o.path("search_version").asInt(1);
     }
 
     public static SearchConfig fromJson(JsonNode o) {
@@ -54,7 +68,8 @@ public record SearchConfig(String modelPath, String modelHash, ModelConfig model
                     o.get("budget").asText(), o.get("budget_limit").asLong(), o.get("base_params").asLong(),
                     o.get("strategy").asText(), proxies, o.get("vote").asBoolean(), o.get("proxy_batches").asInt(),
                     o.get("proxy_batch_size").asInt(), o.get("max_length").asInt(), o.get("probe_step").asDouble(),
-                    SpaceOptions.fromJson(o.get("space")), SearchSettings.fromJson(o.get("settings")));
+                    SpaceOptions.fromJson(o.get("space")), SearchSettings.fromJson(o.get("settings")),
+                    o.path("refine").asInt(0));
         } catch (NullPointerException e) {
             throw new HeteroloraException("the study's stored configuration is incomplete (was it made by an older "
                     + "version?)");

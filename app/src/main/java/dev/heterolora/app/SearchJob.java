@@ -14,6 +14,8 @@ import dev.heterolora.proxies.PlanScorer;
 import dev.heterolora.proxies.ProxyBatches;
 import dev.heterolora.proxies.SiteStatistics;
 import dev.heterolora.proxies.ZeroCostProxy;
+import dev.heterolora.search.Baseline;
+import dev.heterolora.search.BaselineResult;
 import dev.heterolora.search.Evaluation;
 import dev.heterolora.search.PlanFitness;
 import dev.heterolora.search.ResumingFitness;
@@ -36,18 +38,23 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The search use case: a study is created (or resumed), the model and the proxy rows are loaded, the shared proxy
- * pass runs once, the strategy evaluates plans and every trial is committed to the study as it is produced; the
- * study ends finished, failed, or interrupted (JVM shutdown). Also rebuilds the pieces a replay, a re-score or a
+ * pass runs once, the strategy evaluates plans and every trial is committed to the study as it is produced, then
+ * the optional refine stage trains the top plans; the study ends finished, failed, or interrupted (JVM shutdown). Also rebuilds the pieces a replay, a re-score or a
  * validation needs from a stored configuration.
  */
 public final class SearchJob {
     private SearchJob() {}
 
     /** How a search ended: its study, the strategy's result and the wall time. */
-    public record Outcome(long studyId, SearchConfig config, SearchResult result, double seconds) {}
+    public record Outcome(long studyId, SearchConfig config, SearchResult result, List<BaselineResult> baselines,
+                          Optional<RefineStage.Outcome> refined, double seconds) {}
+
+    /** The strategy's result and the baselines scored by the same fitness. */
+    private record Answer(SearchResult result, List<BaselineResult> baselines) {}
 
     /** The space a configuration describes. */
     public static SearchSpace space(SearchConfig c) {
@@ -119,6 +126,7 @@ public final class SearchJob {
     public static Outcome start(StudyStorage db, SearchConfig config, String name, ComputeSettings compute,
                                 SearchProgress progress, PrintStream log) {
         SearchSpace space = space(config);
+        failEarlyIfUnfit(config, space, log);
         long studyId = db.createStudy(new NewStudy(name != null ? name
                 : config.strategy() + "-" + String.join("+", config.proxies()) + "-" + config.budgetText(),
                 config.settings().seed(), config.strategy(), config.budgetText(), config.budgetLimit(),
@@ -134,7 +142,13 @@ public final class SearchJob {
         if (s.status() == Status.FINISHED) {
             throw new HeteroloraException("study " + studyId + " has finished; nothing to resume");
         }
-        return execute(db, studyId, SearchConfig.fromJson(Json.read(s.configJson())), compute, progress, log);
+        var stored = Json.read(s.configJson());
+        if (SearchConfig.searchVersion(stored) != SearchConfig.SEARCH_VERSION) {
+            throw new HeteroloraException("study " + studyId + " was made by search version "
+                    + SearchConfig.searchVersion(stored) + " and cannot be resumed by version "
+                    + SearchConfig.SEARCH_VERSION + "; start a new study");
+        }
+        return execute(db, studyId, SearchConfig.fromJson(stored), compute, progress, log);
     }
 
     /** Runs the search with the study's status kept true: running, then finished, failed or interrupted. */
@@ -145,14 +159,31 @@ public final class SearchJob {
         Runtime.getRuntime().addShutdownHook(interrupted);
         long start = System.nanoTime();
         try {
-            SearchResult result = search(config, db, studyId, compute, progress, log);
+            Answer answer = search(config, db, studyId, compute, progress, log);
+            Optional<RefineStage.Outcome> refined = config.refine() > 0
+                    ? Optional.of(RefineStage.run(db, studyId, config, RefineStage.Request.defaults(config.refine()),
+                            compute, log)) : Optional.empty();
             db.setStatus(studyId, Status.FINISHED);
-            return new Outcome(studyId, config, result, (System.nanoTime() - start) / 1e9);
+            return new Outcome(studyId, config, answer.result(), answer.baselines(), refined,
+                    (System.nanoTime() - start) / 1e9);
         } catch (RuntimeException e) {
             db.setStatus(studyId, Status.FAILED);
             throw e;
         } finally {
             Runtime.getRuntime().removeShutdownHook(interrupted);
+        }
+    }
+
+    /**
+     * Before any expensive pass: says which baselines cannot fit the budget (and what they need), and fails in one
+     * line when the chosen strategy is such a baseline.
+     */
+    private static void failEarlyIfUnfit(SearchConfig config, SearchSpace space, PrintStream log) {
+        for (BaselineResult.DoesNotFit unfit : Baseline.check(space, config.settings())) {
+            if (unfit.baseline().id().equals(config.strategy())) {
+                throw new HeteroloraException(unfit.message());
+            }
+            log.println("note: " + unfit.message());
         }
     }
 
@@ -168,8 +199,8 @@ public final class SearchJob {
      * Runs (or continues) the search of study {@code studyId}: trials already stored are answered from the store and
      * not written again; new ones are committed one by one.
      */
-    private static SearchResult search(SearchConfig c, StudyStorage db, long studyId, ComputeSettings compute,
-                                       SearchProgress progress, PrintStream log) {
+    private static Answer search(SearchConfig c, StudyStorage db, long studyId, ComputeSettings compute,
+                                 SearchProgress progress, PrintStream log) {
         SearchSpace space = space(c);
         List<TrialRecord> done = records(db, studyId);
         try (Scoring scoring = scoring(c, space, compute, log)) {
@@ -184,11 +215,13 @@ public final class SearchJob {
                 progress.trial(generation, evaluation.fitness());
             };
             TrialSink sink = done.isEmpty() ? store : store.skipping(done.size());
+            progress.started(c.strategy(), c.settings().generationLimit(space.size()));
             SearchResult result = Strategy.named(c.strategy()).run(space, fitness, c.settings(), sink);
+            progress.stopped(result.quality().describe());
             if (!result.paretoFront().isEmpty()) {
                 markPareto(db, studyId, result.paretoFront());
             }
-            return result;
+            return new Answer(result, Baseline.evaluateAll(space, fitness, c.settings()));
         }
     }
 

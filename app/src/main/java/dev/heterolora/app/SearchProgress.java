@@ -1,14 +1,21 @@
 package dev.heterolora.app;
 
 /**
- * What a search tells its caller while it runs: every evaluated trial with its generation. The CLI draws a progress
- * bar from it; tests and other callers may ignore it ({@link #NONE}).
+ * What a search tells its caller while it runs: its start with the generation limit, every evaluated trial with its
+ * generation, and why it stopped. The CLI draws a progress bar from it; tests and other callers may ignore it
+ * ({@link #NONE}).
  */
 @FunctionalInterface
 public interface SearchProgress {
-    /** Ignores every trial. */
+    /** Ignores everything. */
     SearchProgress NONE = (generation, fitness) -> { };
+
+    /** The strategy starts with at most {@code generations} generations after the first. */
+    default void started(String strategy, int generations) { }
 
     /** One trial of {@code generation} was evaluated and stored. */
     void trial(int generation, double fitness);
+
+    /** The strategy stopped, for the reason given in words. */
+    default void stopped(String why) { }
 }

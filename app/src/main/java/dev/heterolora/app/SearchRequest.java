@@ -21,13 +21,14 @@ import java.util.Set;
 
 /**
  * A new search as a user asks for it, before anything is resolved: the model folder (null = the embedded world),
- * the proxy rows, the budget and objective as typed, the space and the strategy's settings. {@link #resolve}
+ * the proxy rows, the budget and objective as typed, the space, the strategy's settings and how many top plans the
+ * refine stage trains (0 = none). {@link #resolve}
  * validates it and turns it into the {@link SearchConfig} a study stores.
  */
 public record SearchRequest(Path model, Path data, String budget, String strategy, List<String> objective,
                             boolean vote, String ranks, String sites, boolean noShortcuts, String alpha,
                             int proxyBatches, int proxyBatchSize, int maxLength, double probeStep,
-                            SearchSettings settings) {
+                            SearchSettings settings, int refine) {
 
     /**
      * Checks every value (one-line errors before any expensive step), builds the world when none is given and it is
@@ -36,9 +37,9 @@ public record SearchRequest(Path model, Path data, String budget, String strateg
     public SearchConfig resolve(Path home, ComputeSettings compute, PrintStream log) {
         Strategy.named(strategy);
         objective.forEach(ZeroCostProxy::parse);
-        if (proxyBatches < 1 || proxyBatchSize < 1 || maxLength < 2 || !(probeStep > 0)) {
+        if (proxyBatches < 1 || proxyBatchSize < 1 || maxLength < 2 || !(probeStep > 0) || refine < 0) {
             throw new HeteroloraException("--proxy-batches and --proxy-batch-size must be >= 1, --max-length >= 2, "
-                    + "--probe-step > 0");
+                    + "--probe-step > 0, --refine >= 0");
         }
         Budget b = Budget.parse(budget);
         // --sites names projection kinds; the four shortcut kinds come along unless --no-shortcuts or some are named
@@ -68,6 +69,6 @@ public record SearchRequest(Path model, Path data, String budget, String strateg
         long base = mc.baseParameters();
         return new SearchConfig(dir.toAbsolutePath().normalize().toString(), ModelFingerprint.of(dir), mc,
                 rowsFile.toAbsolutePath().normalize().toString(), format, budget.trim(), b.limit(base), base, strategy,
-                objective, vote, proxyBatches, proxyBatchSize, maxLength, probeStep, options, settings);
+                objective, vote, proxyBatches, proxyBatchSize, maxLength, probeStep, options, settings, refine);
     }
 }

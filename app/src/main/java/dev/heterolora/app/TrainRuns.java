@@ -23,6 +23,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The RLHF training use case as users start it: which weights train (the best plan of a study, a plan file, plain
@@ -137,8 +138,11 @@ public final class TrainRuns {
                         .orElseThrow(() -> new HeteroloraException("no study with id " + b.studyId()));
                 Trial t = db.bestTrial(s.id()).orElseThrow(() -> new HeteroloraException("study " + s.id()
                         + " has no feasible trial"));
-                yield new Choice(new Tuning.Lora(AdapterPlan.fromJson(t.planJson()).validateFor(config), 0f),
-                        "study" + s.id() + "-best", s.id(), t.id());
+                // the refine stage's winner (measured by training) beats the proxy's best when there is one
+                Optional<AdapterPlan> refined = RefineStage.winner(db, s.id());
+                AdapterPlan plan = refined.orElseGet(() -> AdapterPlan.fromJson(t.planJson()));
+                yield new Choice(new Tuning.Lora(plan.validateFor(config), 0f), "study" + s.id() + "-best", s.id(),
+                        refined.isPresent() ? null : t.id());
             }
         };
     }

@@ -31,7 +31,7 @@ class SearchJobTest {
         SearchSettings d = SearchSettings.defaults(3);
         SearchSettings s = new SearchSettings(3, 12, 4, d.steadyGenerations(), 30, 4, d.topkFraction());
         return new SearchRequest(LLAMA, data, "4%", strategy, List.of("snip"), false, "0,1,2,4,8", "all", false,
-                "2r", 2, 4, 32, 1e-3, s);
+                "2r", 2, 4, 32, 1e-3, s, 0);
     }
 
     private static final PrintStream LOG = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
@@ -73,7 +73,7 @@ class SearchJobTest {
         assertThatThrownBy(() -> request("annealing", ROWS).resolve(tmp, CPU, LOG))
                 .isInstanceOf(HeteroloraException.class).hasMessageNotContaining("\n");
         SearchRequest noData = new SearchRequest(LLAMA, null, "1%", "ga", List.of("snip"), false, "0,1,2", "all",
-                false, "2r", 1, 1, 8, 1e-3, SearchSettings.defaults(0));
+                false, "2r", 1, 1, 8, 1e-3, SearchSettings.defaults(0), 0);
         assertThatThrownBy(() -> noData.resolve(tmp, CPU, LOG)).isInstanceOf(HeteroloraException.class)
                 .hasMessageContaining("--data");
     }

@@ -18,7 +18,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The validation use case without the CLI: N plans plus the uniform baseline trained, stored and correlated. */
+/** The validation use case without the CLI: N plans plus the baselines that fit trained, stored and correlated. */
 class ValidationJobTest {
     private static final ComputeSettings CPU = ComputeSettings.parse("cpu", "fp32");
     private static final PrintStream LOG = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
@@ -32,15 +32,17 @@ class ValidationJobTest {
             ValidationJob.Request r = new ValidationJob.Request(study, 3, 2, 1e-3, 4, 8, null);
             long run = ValidationJob.run(db, r, CPU, (done, total) -> progress.add(done), LOG).runId();
             List<Validation> v = db.validations(run);
-            assertThat(v).hasSize(4);
-            assertThat(v).anySatisfy(x -> assertThat(x.label()).startsWith("uniform r="));
+            assertThat(v).hasSize(5);
+            assertThat(v).extracting(Validation::label).filteredOn(l -> !l.startsWith("trial "))
+                    .allSatisfy(l -> assertThat(l).matches("(peft-default|all-linear) r=\\d+"))
+                    .anySatisfy(l -> assertThat(l).startsWith("peft-default r="));
             assertThat(v).allSatisfy(x -> assertThat(x.trainedLoss()).isFinite().isPositive());
-            assertThat(progress).containsExactly(1, 2, 3, 4);
+            assertThat(progress).containsExactly(1, 2, 3, 4, 5);
             assertThat(db.correlations(run)).isNotEmpty();
             assertThat(db.run(run).orElseThrow().status()).isEqualTo(Status.FINISHED);
 
             ValidationJob.run(db, new ValidationJob.Request(study, 3, 2, 1e-3, 4, 8, run), CPU, (d, t) -> { }, LOG);
-            assertThat(db.validations(run)).hasSize(4).extracting(Validation::trainedLoss)
+            assertThat(db.validations(run)).hasSize(5).extracting(Validation::trainedLoss)
                     .containsExactlyElementsOf(v.stream().map(Validation::trainedLoss).toList());
         }
     }

@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code heterolora experiment}: the papers' comparisons, reproduced on the embedded world. */
 @Command(name = "experiment", description = "Reproduce the papers' comparisons on the embedded world.",
-        subcommands = {ExperimentCommand.Rlhf.class, CommandLine.HelpCommand.class})
+        subcommands = {ExperimentCommand.Rlhf.class, AllocationCommand.class, CommandLine.HelpCommand.class})
 final class ExperimentCommand implements Runnable {
     @Spec
     CommandSpec spec;

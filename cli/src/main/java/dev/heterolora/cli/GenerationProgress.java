@@ -2,20 +2,27 @@ package dev.heterolora.cli;
 
 import dev.heterolora.app.SearchProgress;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 
-/** The search's progress bar: one step per generation, with the best fitness so far and the trial count. */
+/**
+ * The search's progress bar: one step per generation, with the best fitness so far and the trial count; it ends at
+ * 100 % or, when the search stops early, at the generation reached with the reason.
+ */
 final class GenerationProgress implements SearchProgress, AutoCloseable {
-    private final ProgressBar bar;
+    private final boolean enabled;
+    private ProgressBar bar;
     private int generation = -1;
     private double best = Double.NEGATIVE_INFINITY;
     private long trials;
-    private boolean closed;
 
-    GenerationProgress(String task, int generations, boolean enabled) {
-        this.bar = enabled ? new ProgressBarBuilder().setTaskName(task).setInitialMax(generations + 1L)
-                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).continuousUpdate().build() : null;
+    GenerationProgress(boolean enabled) {
+        this.enabled = enabled;
+    }
+
+    @Override
+    public void started(String strategy, int generations) {
+        if (enabled) {
+            bar = Bars.create(strategy, generations + 1L);
+        }
     }
 
     @Override
@@ -35,10 +42,19 @@ final class GenerationProgress implements SearchProgress, AutoCloseable {
     }
 
     @Override
+    public void stopped(String why) {
+        if (bar != null) {
+            bar.maxHint(Math.max(1, bar.getCurrent()));
+            bar.stepTo(bar.getMax());
+            bar.setExtraMessage(String.format("best %.5g, %d trials; %s", best, trials, why));
+        }
+    }
+
+    @Override
     public void close() {
-        if (bar != null && !closed) {
+        if (bar != null) {
             bar.close();
-            closed = true;
+            bar = null;
         }
     }
 }

@@ -4,8 +4,6 @@ import dev.heterolora.app.RlhfJob;
 import dev.heterolora.trainer.ppo.RlhfEvaluation;
 import java.util.Map;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 
 /** The PPO run's progress bar: one step per PPO step, with reward, KL and the latest win-rate. */
 final class PpoProgressBar implements RlhfJob.Listener, AutoCloseable {
@@ -19,8 +17,7 @@ final class PpoProgressBar implements RlhfJob.Listener, AutoCloseable {
     @Override
     public void started(int steps, int fromStep) {
         if (enabled) {
-            bar = new ProgressBarBuilder().setTaskName("ppo").setInitialMax(steps).setStyle(ProgressBarStyle.ASCII)
-                    .continuousUpdate().build();
+            bar = Bars.create("ppo", steps);
             bar.stepTo(fromStep);
         }
     }

@@ -68,31 +68,37 @@ final class ReplayCommand implements Callable<Integer> {
                 throw new HeteroloraException("study " + id + " is " + study.status() + "; resume it first "
                         + "(heterolora search --resume " + id + ")");
             }
-            SearchConfig config = SearchConfig.fromJson(Json.read(study.configJson()));
+            var stored = Json.read(study.configJson());
+            if (SearchConfig.searchVersion(stored) != SearchConfig.SEARCH_VERSION) {
+                throw new HeteroloraException("study " + id + " was made by search version "
+                        + SearchConfig.searchVersion(stored) + "; this heterolora searches with version "
+                        + SearchConfig.SEARCH_VERSION + " and cannot replay it bit for bit");
+            }
+            SearchConfig config = SearchConfig.fromJson(stored);
             SearchSpace space = SearchJob.space(config);
             List<TrialRecord> records = SearchJob.records(db, id);
             Strategy strategy = Strategy.named(config.strategy());
-            boolean needsScores = strategy.name().equals("topk") || strategy.name().equals("knapsack");
+            // every strategy but the fixed rules and random sampling reads the per-site scores (DP, seeds, topk)
+            boolean needsScores = !List.of("uniform", "peft-default", "all-linear", "random").contains(strategy.name());
             int status = 0;
-            Optional<SiteScores> scores = Optional.empty();
             if (needsScores || rescore) {
                 try (SearchJob.Scoring scoring = SearchJob.scoring(config, space, compute.compute(), System.err)) {
-                    if (needsScores) {
-                        scores = new ProxyPlanFitness(scoring.scorer(), config.space().alpha()).additive();
-                    }
+                    ProxyPlanFitness f = new ProxyPlanFitness(scoring.scorer(), config.space().alpha());
                     if (rescore) {
                         status = rescore(out, scoring.scorer(), records);
                     }
-                    return check(out, strategy, space, config, records, scores, status);
+                    return needsScores ? check(out, strategy, space, config, records, f.additive(), f.surrogate(), status)
+                            : check(out, strategy, space, config, records, Optional.empty(), Optional.empty(), status);
                 }
             }
-            return check(out, strategy, space, config, records, scores, status);
+            return check(out, strategy, space, config, records, Optional.empty(), Optional.empty(), status);
         }
     }
 
     private int check(PrintWriter out, Strategy strategy, SearchSpace space, SearchConfig config,
-                      List<TrialRecord> records, Optional<SiteScores> scores, int status) {
-        Optional<String> difference = Replay.check(strategy, space, config.settings(), records, scores);
+                      List<TrialRecord> records, Optional<SiteScores> additive, Optional<SiteScores> surrogate,
+                      int status) {
+        Optional<String> difference = Replay.check(strategy, space, config.settings(), records, additive, surrogate);
         if (difference.isPresent()) {
             out.println("replay differs: " + difference.get());
             return 1;

@@ -34,8 +34,9 @@ final class SearchCommand implements Callable<Integer> {
             + "1.5M (default: ${DEFAULT-VALUE})")
     String budget;
 
-    @Option(names = "--strategy", defaultValue = "ga", description = "ga, nsga2, uniform, random, topk, knapsack "
-            + "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--strategy", defaultValue = "auto", description = "auto (exact DP for additive objectives, "
+            + "else the GA), ga, nsga2, knapsack, uniform, peft-default, all-linear, topk, random (default: "
+            + "${DEFAULT-VALUE})")
     String strategy;
 
     @Option(names = "--proxy", defaultValue = "snip", description = "fitness proxy: gradnorm, snip, fisher, synflow, "
@@ -66,12 +67,11 @@ final class SearchCommand implements Callable<Integer> {
     @Option(names = "--population", description = "GA population (default: " + SearchSettings.DEFAULT_POPULATION + ")")
     Integer population;
 
-    @Option(names = "--generations", description = "generation limit (default: " + SearchSettings.DEFAULT_GENERATIONS
-            + ")")
+    @Option(names = "--generations", description = "generation limit (default: 3 per site, at least 500)")
     Integer generations;
 
-    @Option(names = "--steady", description = "stop after this many generations without improvement (default: "
-            + SearchSettings.DEFAULT_STEADY_GENERATIONS + ")")
+    @Option(names = "--steady", description = "stop after this many generations without improvement (default: 1 per "
+            + "2 sites, at least 80)")
     Integer steady;
 
     @Option(names = "--samples", description = "plans for the random baseline (default: " + SearchSettings.DEFAULT_SAMPLES
@@ -101,6 +101,11 @@ final class SearchCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE})")
     double probeStep;
 
+    @Option(names = "--refine", defaultValue = "0", paramLabel = "N", description = "after the search, train the top "
+            + "N plans and the baselines briefly with successive halving; the best measured plan is what train --best "
+            + "trains (default: ${DEFAULT-VALUE} = off)")
+    int refine;
+
     @Option(names = "--name", description = "study name (default: strategy-proxy-budget)")
     String name;
 
@@ -119,8 +124,7 @@ final class SearchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (StudyStore db = store.open();
-             GenerationProgress bar = new GenerationProgress(strategy, generations != null ? generations
-                     : SearchSettings.DEFAULT_GENERATIONS, !noProgress && !json)) {
+             GenerationProgress bar = new GenerationProgress(!noProgress && !json)) {
             SearchJob.Outcome outcome = resume != null
                     ? SearchJob.resume(db, resume, model.compute(), bar, System.err)
                     : SearchJob.start(db, request().resolve(store.home(), model.compute(), System.err), name,
@@ -139,7 +143,7 @@ final class SearchCommand implements Callable<Integer> {
                 orDefault(samples, d.samples()), orDefault(topkRank, d.topkRank()),
                 topkFraction != null ? topkFraction : d.topkFraction());
         return new SearchRequest(model.model, data, budget, strategy, objective, vote != null && !vote.isEmpty(),
-                ranks, sites, noShortcuts, alpha, proxyBatches, proxyBatchSize, maxLength, probeStep, settings);
+                ranks, sites, noShortcuts, alpha, proxyBatches, proxyBatchSize, maxLength, probeStep, settings, refine);
     }
 
     private static int orDefault(Integer v, int d) {

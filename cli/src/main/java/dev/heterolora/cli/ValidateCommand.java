@@ -11,8 +11,6 @@ import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -65,8 +63,7 @@ final class ValidateCommand implements Callable<Integer> {
     public Integer call() {
         ValidationJob.Request request = new ValidationJob.Request(study, sample, steps, lr, batchSize, heldOut, resume);
         try (StudyStore db = store.open();
-             ProgressBar bar = json ? null : new ProgressBarBuilder().setTaskName("validate").setInitialMax(sample + 1L)
-                     .setStyle(ProgressBarStyle.ASCII).build()) {
+             ProgressBar bar = json ? null : Bars.create("validate", sample + 1L)) {
             long runId = ValidationJob.run(db, request, compute.compute(), (done, total) -> {
                 if (bar != null) {
                     bar.maxHint(total);
