@@ -14,6 +14,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Properties;
+import org.h2.engine.SysProperties;
 import org.h2.tools.Server;
 
 /**
@@ -60,13 +61,17 @@ public final class H2Server implements AutoCloseable {
         if (System.getProperty("h2.bindAddress") == null) {
             System.setProperty("h2.bindAddress", LOOPBACK);
         }
+        if (SysProperties.BIND_ADDRESS == null) {
+            throw new HeteroloraException("the H2 server would listen on every interface: h2.bindAddress must be set "
+                    + "before H2 is first used in this JVM (the heterolora command does so)");
+        }
         Optional<Info> running = running(home);
         if (running.isPresent()) {
             throw new HeteroloraException("a server already runs for " + home + " (pid " + running.get().pid()
                     + ", port " + running.get().port() + ")");
         }
         StudyDatabase.at(StudyDatabase.fileUrl(home)).open().close();
-        String address = System.getProperty("h2.bindAddress");
+        String address = SysProperties.BIND_ADDRESS;
         String shutdownPassword = Passwords.random().admin();
         Server server;
         try {

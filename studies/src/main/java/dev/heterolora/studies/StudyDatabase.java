@@ -97,6 +97,7 @@ public final class StudyDatabase {
             if (passwordsOf != null || inMemory != null) {
                 setPassword(c, READER, passwords.reader());
             }
+            writeEveryCommit(c);
         } catch (RuntimeException e) {
             closeQuietly(c);
             throw e;
@@ -162,6 +163,19 @@ public final class StudyDatabase {
         } catch (RuntimeException e) {
             closeQuietly(c);
             throw e;
+        }
+    }
+
+    /**
+     * Makes H2 write every commit to the file at once (a persistent setting, so the server's database has it too):
+     * by default it keeps committed changes in memory for up to 500 ms, and a process killed with -9 lost the
+     * metrics of its last steps (issue 12; see DurabilityTest).
+     */
+    private void writeEveryCommit(Connection c) {
+        try (PreparedStatement ps = c.prepareStatement("SET WRITE_DELAY 0")) {
+            ps.execute();
+        } catch (SQLException e) {
+            throw openFailure(e);
         }
     }
 
