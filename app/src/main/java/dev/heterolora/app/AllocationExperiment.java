@@ -92,7 +92,7 @@ public final class AllocationExperiment {
 
     /** The table rows and the run that stores them (null until every cell is done). */
     public record Outcome(List<AllocationTable.Row> rows, List<AllocationTable.Cell> cells, Long runId,
-                          int completedHere, int failed) {}
+                          int completedHere, int failed, List<String> failures) {}
 
     /** Enqueues every cell (idempotent), works on the queue until it is drained, then stores and returns the table. */
     public static Outcome run(StudyStorage db, Path home, Request r, ComputeSettings compute, Progress progress,
@@ -119,10 +119,12 @@ public final class AllocationExperiment {
             List<Unit> all = db.workQueue().units(r.queue());
             List<AllocationTable.Cell> cells = all.stream().filter(u -> u.status() == Status.FINISHED)
                     .map(AllocationExperiment::cell).toList();
-            int failed = (int) all.stream().filter(u -> u.status() == Status.FAILED).count();
+            List<String> failures = all.stream().filter(u -> u.status() == Status.FAILED)
+                    .map(u -> u.key().replace('|', ' ') + ": " + u.message()).toList();
+            int failed = failures.size();
             List<AllocationTable.Row> rows = AllocationTable.rows(cells, REFERENCE);
             Long runId = store(db, r, rows, failed);
-            return new Outcome(rows, cells, runId, here, failed);
+            return new Outcome(rows, cells, runId, here, failed, failures);
         }
     }
 

@@ -123,6 +123,7 @@ final class AllocationCommand implements Callable<Integer> {
             r.accuracyByKind().forEach((k, v) -> b.append(String.format(" %s %.3f", k, v.mean())));
             out.println(b);
         }
+        o.failures().forEach(f -> out.println("not trained: " + f));
         if (o.runId() != null) {
             out.printf("stored as run %d (kind experiment-allocation; config_json holds the table)%n", o.runId());
         }
