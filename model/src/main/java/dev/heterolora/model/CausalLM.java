@@ -31,6 +31,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
@@ -45,10 +46,16 @@ import java.util.function.Supplier;
  * <p>Written for few, large ops: q/k/v (and Llama's gate/up) are one fused matmul, grouped-query attention reshapes
  * queries instead of repeating keys, RoPE is two multiplies and one small matmul, and one additive mask serves all
  * layers. Every activation is created from the inputs' manager, so a per-step sub-manager frees everything a step
- * made; parameters never come first in an op. Base weights can be fp16 (GPU); adapters are always fp32.
+ * made; parameters never come first in an op. Each layer runs in a scope of its own that keeps only its outputs:
+ * DJL frees an array only when its manager closes, so without it every intermediate of every layer would live until
+ * the step ends (autograd holds on to what the backward pass needs by itself).
+ *
+ * <p>Weights, activations and adapters share one dtype (fp32, or fp16 on the GPU); under fp16 the norms' statistics
+ * and the log-probabilities are fp32, reached through {@link Precision}'s casts that keep the graph.
  *
  * <p>Adapters can be switched off as a group ({@link #setAdaptersEnabled}) — the PPO reference model is this
- * model with adapters off — and projection LoRAs can be merged into the base weights and unmerged.
+ * model with adapters off — and projection LoRAs can be merged into copies of the base weights for inference
+ * ({@link #mergeAdapters}), which is how generation runs at the base model's op count.
  */
 public final class CausalLM extends AbstractBlock implements AutoCloseable {
 
@@ -64,7 +71,7 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
     private final RotaryTable rotary;
     private final TreeMap<AdapterSite, LoraAdapter> adapters = new TreeMap<>();
     private boolean adaptersEnabled = true;
-    private boolean merged;
+    private Merged merged;
 
     /** The weights of one layer in our fused layout ([out, in] matrices). */
     record LayerWeights(Parameter norm1Weight, Parameter norm1Bias, Parameter qkvWeight, Parameter qkvBias,
@@ -197,13 +204,11 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
     }
 
     /**
-     * Installs an adapter with given A (r×in) and B (out×r) arrays (fp32, taken over by the model), replacing any
+     * Installs an adapter with given A (r×in) and B (out×r) arrays (copied in the model's dtype), replacing any
      * adapter at that site. Used by the PEFT importer and by {@link #applyPlan}.
      */
     public void putAdapter(AdapterSite site, SiteAdapter shape, NDArray a, NDArray b, float dropout) {
-        if (merged) {
-            throw new HeteroloraException("unmerge the adapters before changing them");
-        }
+        checkNotMerged("changing them");
         if (!config.hasSite(site)) {
             throw new HeteroloraException("site " + site + " does not exist in this model");
         }
@@ -220,8 +225,8 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
         }
         Parameter pa = Parameter.builder().setName("adapter." + site + ".lora_A").setType(Parameter.Type.WEIGHT).build();
         Parameter pb = Parameter.builder().setName("adapter." + site + ".lora_B").setType(Parameter.Type.WEIGHT).build();
-        pa.setArray(toDevice(a.toType(DataType.FLOAT32, false)));
-        pb.setArray(toDevice(b.toType(DataType.FLOAT32, false)));
+        pa.setArray(toDevice(a.toType(compute.dtype(), false)));
+        pb.setArray(toDevice(b.toType(compute.dtype(), false)));
         pa.freeze(false);
         pb.freeze(false);
         addParameter(pa);
@@ -237,9 +242,7 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
 
     /** Removes every adapter (and frees its arrays). */
     public void removeAdapters() {
-        if (merged) {
-            throw new HeteroloraException("unmerge the adapters before removing them");
-        }
+        checkNotMerged("removing them");
         for (LoraAdapter a : adapters.values()) {
             dropAdapter(a);
         }
@@ -255,10 +258,16 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
 
     /** Switches all adapters on or off at once (off = the base model, e.g. PPO's reference). */
     public void setAdaptersEnabled(boolean enabled) {
-        if (merged && !enabled) {
-            throw new HeteroloraException("adapters are merged into the base weights; unmerge before switching them off");
+        if (!enabled) {
+            checkNotMerged("switching them off");
         }
         this.adaptersEnabled = enabled;
+    }
+
+    private void checkNotMerged(String doing) {
+        if (merged != null) {
+            throw new HeteroloraException("adapters are merged for inference; close the merge before " + doing);
+        }
     }
 
     /**
@@ -279,61 +288,90 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
     }
 
     public boolean isMerged() {
+        return merged != null;
+    }
+
+    /**
+     * The adapters' projection LoRAs merged into copies of their base weights, {@code W + s·B·A}, until the
+     * returned handle is closed: a forward pass then costs what the base model's does, with the shortcut adapters
+     * still applied on top. For inference only (the copies are not what autograd trains) and free of drift (the
+     * base weights are never changed, so the reference model with adapters off stays exact). The copies take the
+     * memory of the adapted weights. Without enabled projection adapters nothing is merged.
+     */
+    public Merged mergeAdapters() {
+        checkNotMerged("merging again");
+        NDManager scope = manager.newSubManager();
+        Map<Parameter, NDArray> weights = new HashMap<>();
+        if (adaptersEnabled) {
+            for (LoraAdapter a : adapters.values()) {
+                if (!a.site().kind().isShortcut()) {
+                    Parameter target = projectionWeight(a.site());
+                    NDArray w = weights.computeIfAbsent(target, t -> moveTo(t.getArray().duplicate(), scope));
+                    w.addi(rowBlock(moveTo(a.product(), scope), a.site().kind(), w.getShape().get(0), scope));
+                }
+            }
+        }
+        merged = new Merged(scope, weights);
         return merged;
     }
 
-    /** Adds every projection LoRA's s·B·A into its base weight (shortcuts have no weight to merge into). */
-    public void merge() {
-        if (!merged) {
-            foldProjectionAdapters(1f);
-            merged = true;
-        }
-    }
+    /** Projection LoRAs merged into copies of the base weights ({@link #mergeAdapters}); close to unmerge. */
+    public final class Merged implements AutoCloseable {
+        private final NDManager scope;
+        private final Map<Parameter, NDArray> weights;
 
-    /** Undoes {@link #merge()}. */
-    public void unmerge() {
-        if (merged) {
-            foldProjectionAdapters(-1f);
-            merged = false;
+        private Merged(NDManager scope, Map<Parameter, NDArray> weights) {
+            this.scope = scope;
+            this.weights = weights;
         }
-    }
 
-    private void foldProjectionAdapters(float sign) {
-        try (NDManager scope = manager.newSubManager()) {
-            for (LoraAdapter a : adapters.values()) {
-                AdapterSite site = a.site();
-                if (site.kind().isShortcut()) {
-                    continue;
-                }
-                NDArray delta = a.b().getArray().matMul(a.a().getArray()).mul((float) (sign * a.shape().scale()));
-                delta.attach(scope);
-                LayerWeights w = layers[site.layer()];
-                Parameter target = switch (site.kind()) {
-                    case QKV, Q, K, V -> w.qkvWeight();
-                    case O -> w.outWeight();
-                    case GATE, UP -> w.upWeight();
-                    case DOWN -> w.downWeight();
-                    default -> throw new IllegalStateException(site.toString());
-                };
-                long rows = target.getArray().getShape().get(0);
-                long offset = rowOffset(site.kind());
-                long out = delta.getShape().get(0);
-                NDArray full = delta;
-                if (out != rows) {
-                    long in = delta.getShape().get(1);
-                    NDList parts = new NDList();
-                    if (offset > 0) {
-                        parts.add(scope.zeros(new Shape(offset, in)));
-                    }
-                    parts.add(delta);
-                    if (rows - offset - out > 0) {
-                        parts.add(scope.zeros(new Shape(rows - offset - out, in)));
-                    }
-                    full = ai.djl.ndarray.NDArrays.concat(parts, 0);
-                }
-                target.getArray().addi(full.toType(target.getArray().getDataType(), false));
+        /** Whether any projection was merged. */
+        public boolean isEmpty() {
+            return weights.isEmpty();
+        }
+
+        @Override
+        public void close() {
+            if (merged == this) {
+                merged = null;
+                scope.close();
             }
         }
+    }
+
+    private static NDArray moveTo(NDArray x, NDManager scope) {
+        x.attach(scope);
+        return x;
+    }
+
+    private Parameter projectionWeight(AdapterSite site) {
+        LayerWeights w = layers[site.layer()];
+        return switch (site.kind()) {
+            case QKV, Q, K, V -> w.qkvWeight();
+            case O -> w.outWeight();
+            case GATE, UP -> w.upWeight();
+            case DOWN -> w.downWeight();
+            default -> throw new IllegalStateException(site.toString());
+        };
+    }
+
+    /** {@code delta} (out×in) placed at the rows of {@code kind} in a zero matrix of {@code rows} rows. */
+    private NDArray rowBlock(NDArray delta, SiteKind kind, long rows, NDManager scope) {
+        long offset = rowOffset(kind);
+        long out = delta.getShape().get(0);
+        if (out == rows) {
+            return delta;
+        }
+        long in = delta.getShape().get(1);
+        NDList parts = new NDList();
+        if (offset > 0) {
+            parts.add(scope.zeros(new Shape(offset, in), delta.getDataType()));
+        }
+        parts.add(delta);
+        if (rows - offset - out > 0) {
+            parts.add(scope.zeros(new Shape(rows - offset - out, in), delta.getDataType()));
+        }
+        return ai.djl.ndarray.NDArrays.concat(parts, 0);
     }
 
     private long rowOffset(SiteKind kind) {
@@ -398,13 +436,39 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
             sin = cs.get(1);
         }
         Step step = new Step(batch, t, total, bias, cos, sin, cache, training);
+        NDManager home = h.getManager();
         NDArray previousMid = null;
         for (int l = 0; l < layers.length; l++) {
-            NDList out = layer(l, h, previousMid, step);
-            h = out.get(0);
-            previousMid = out.get(1);
+            try (NDManager layerScope = home.newSubManager()) {
+                // the layer's inputs are freed with its scope (the caller's embeddings only borrowed), its outputs kept
+                if (h == tokenEmbeddings) {
+                    h.tempAttach(layerScope);
+                } else {
+                    h.attach(layerScope);
+                }
+                if (previousMid != null) {
+                    previousMid.attach(layerScope);
+                }
+                NDList out = layer(l, h, previousMid, step);
+                out.attach(home);
+                h = out.get(0);
+                previousMid = out.get(1);
+            }
         }
-        return norm(h, finalNormWeight, finalNormBias);
+        if (previousMid != null) {
+            previousMid.close();
+        }
+        NDArray last = h;
+        NDArray out = norm(h, finalNormWeight, finalNormBias);
+        if (last != tokenEmbeddings && last != out) {
+            last.close();
+        }
+        return out;
+    }
+
+    /** The output head's weight [vocab, hidden] (the embedding when tied). */
+    NDArray headWeight() {
+        return head.getArray();
     }
 
     /** Logits [batch, t, vocab] from hidden states. */
@@ -435,22 +499,23 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
             return LayerNorm.layerNorm(x, new Shape(config.hiddenSize()), weight.getArray(), bias.getArray(),
                     (float) config.normEps()).singletonOrThrow();
         }
-        NDArray x32 = x.toType(DataType.FLOAT32, false);
+        // statistics in fp32 as HF computes them; fp32 code runs the same ops as ever (widen is the identity there)
+        NDArray x32 = Precision.widen(x);
         NDArray inv = x32.mul(x32).mean(new int[] {-1}, true).add((float) config.normEps()).sqrt();
-        return x32.div(inv).toType(x.getDataType(), false).mul(weight.getArray());
+        return Precision.narrow(x32.div(inv), x.getDataType()).mul(weight.getArray());
     }
 
     private NDArray adapt(int layer, SiteKind kind, NDArray x, NDArray y, boolean training) {
-        if (!adaptersEnabled || (merged && !kind.isShortcut())) {
+        if (!adaptersEnabled || (merged != null && !kind.isShortcut())) {
             return y;
         }
         LoraAdapter a = adapters.get(new AdapterSite(layer, kind));
         return a == null ? y : y.add(a.delta(x, training));
     }
 
-    private static NDArray linear(NDArray x, Parameter w, Parameter b) {
-        return (b == null ? Linear.linear(x, w.getArray()) : Linear.linear(x, w.getArray(), b.getArray()))
-                .singletonOrThrow();
+    private NDArray linear(NDArray x, Parameter w, Parameter b) {
+        NDArray weight = merged == null ? w.getArray() : merged.weights.getOrDefault(w, w.getArray());
+        return (b == null ? Linear.linear(x, weight) : Linear.linear(x, weight, b.getArray())).singletonOrThrow();
     }
 
     /** One transformer layer; returns (output, post-attention residual state = the FFN's input). */
@@ -485,7 +550,7 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
         }
         // [B, heads, t, hd]; queries pre-scaled so the score matrix needs no extra op
         q = q.transpose(0, 2, 1, 3);
-        q = q.mul(scalar(q, 1.0 / Math.sqrt(hd)));
+        q = q.mul(Precision.scalar(q, 1.0 / Math.sqrt(hd)));
         k = k.transpose(0, 2, 1, 3);
         v = v.transpose(0, 2, 1, 3);
         if (s.cache() != null) {
@@ -523,19 +588,10 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
         return new NDList(out, mid);
     }
 
-    /**
-     * A 0-d array of {@code value} in x's manager and dtype. Multiplying by a plain Java number makes DJL wrap it in
-     * a temporary array over a direct buffer that it frees right after the op, while autograd keeps it for the
-     * backward pass: after a GC the gradient reads freed memory. Differentiable code multiplies by this instead.
-     */
-    static NDArray scalar(NDArray x, double value) {
-        return x.getManager().create((float) value).toType(x.getDataType(), false);
-    }
-
     /** GPT-2's gelu_new, 0.5·x·(1 + tanh(c·(x + 0.044715·x³))), written as x·sigmoid(2c·x·(1 + 0.044715·x²)). */
     private static NDArray geluTanh(NDArray x) {
         float c2 = (float) (2 * Math.sqrt(2 / Math.PI));
-        NDArray z = x.mul(x).mul(scalar(x, 0.044715f * c2)).add(c2).mul(x);
+        NDArray z = x.mul(x).mul(Precision.scalar(x, 0.044715f * c2)).add(c2).mul(x);
         return x.mul(Activation.sigmoid(z));
     }
 

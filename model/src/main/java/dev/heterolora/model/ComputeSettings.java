@@ -11,8 +11,9 @@ import java.util.Locale;
  * Where the model computes and in which precision: the one place device and dtype come from
  * ({@code --device auto|cpu|gpu}, {@code --dtype fp32|fp16}).
  *
- * <p>fp16 keeps the frozen base weights and activations in half precision; adapters and optimizer state stay
- * fp32. bf16 is refused: DJL 0.35.1's PyTorch JNI aborts the JVM on any BFLOAT16 array.
+ * <p>fp16 keeps the base weights, the activations and the adapters in half precision (norm statistics and
+ * log-probabilities in fp32); the optimizer keeps fp32 master copies and moments, and training scales the loss.
+ * bf16 is refused: DJL 0.35.1's PyTorch JNI aborts the JVM on any BFLOAT16 array.
  */
 public record ComputeSettings(Device device, DataType dtype) {
 

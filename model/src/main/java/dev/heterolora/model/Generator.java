@@ -15,7 +15,9 @@ import java.util.SplittableRandom;
 /**
  * Batched text generation with a KV cache: prompts of different lengths are left-padded, each step runs one token
  * per row, and sampling (temperature, top-k, top-p) happens on the device by inverse-CDF with one uniform number
- * per row drawn from a seeded Java stream — the same seed gives the same tokens on any device.
+ * per row drawn from a seeded Java stream — the same seed gives the same tokens on any device. Projection adapters
+ * are merged into copies of their weights for the call ({@link CausalLM#mergeAdapters}), so decoding costs the base
+ * model's ops.
  */
 public final class Generator {
 
@@ -74,6 +76,7 @@ public final class Generator {
         }
         boolean[] done = new boolean[batch];
         SplittableRandom rng = new SplittableRandom(settings.seed());
+        CausalLM.Merged merged = model.mergeAdapters();
         try (KvCache cache = new KvCache(model.manager(), model.config().layers())) {
             long[] stepIds = ids;
             long[] stepMask = mask;
@@ -103,6 +106,8 @@ public final class Generator {
                 Arrays.fill(stepMask, 1);
                 width = 1;
             }
+        } finally {
+            merged.close();
         }
         List<int[]> result = new ArrayList<>();
         for (List<Integer> o : out) {

@@ -36,10 +36,26 @@ public final class LanguageModelLoss {
 
     /** Token losses of {@code logits} [batch, t, vocab] against {@code inputIds} with {@code attentionMask}. */
     public static TokenLosses of(NDArray logits, NDArray inputIds, NDArray attentionMask) {
-        NDArray shifted = logits.get(new NDIndex(":, :-1, :")).toType(DataType.FLOAT32, false);
-        NDArray targets = inputIds.get(new NDIndex(":, 1:")).toType(DataType.INT64, false);
-        NDArray mask = attentionMask.get(new NDIndex(":, 1:")).toType(DataType.FLOAT32, false);
-        NDArray nll = shifted.logSoftmax(-1).gather(targets.expandDims(-1), -1).squeeze(-1).neg();
-        return new TokenLosses(nll, mask);
+        NDArray shifted = Precision.logSoftmax(logits.get(new NDIndex(":, :-1, :")), -1);
+        NDArray nll = shifted.gather(targets(inputIds).expandDims(-1), -1).squeeze(-1).neg();
+        return new TokenLosses(nll, targetMask(attentionMask));
+    }
+
+    /**
+     * Token losses of {@code model}'s final hidden states [batch, t, hidden] against {@code inputIds}, by
+     * {@link TokenScores}: never the whole [batch, t, vocab] log-softmax, differentiable when the hidden states are.
+     */
+    public static TokenLosses of(CausalLM model, NDArray hidden, NDArray inputIds, NDArray attentionMask) {
+        NDArray logp = TokenScores.of(model, hidden.get(new NDIndex(":, :-1, :")), targets(inputIds), false)
+                .logProbs();
+        return new TokenLosses(logp.neg(), targetMask(attentionMask));
+    }
+
+    private static NDArray targets(NDArray inputIds) {
+        return inputIds.get(new NDIndex(":, 1:")).toType(DataType.INT64, false);
+    }
+
+    private static NDArray targetMask(NDArray attentionMask) {
+        return attentionMask.get(new NDIndex(":, 1:")).toType(DataType.FLOAT32, false);
     }
 }

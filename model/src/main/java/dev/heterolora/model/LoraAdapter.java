@@ -5,14 +5,14 @@ import dev.heterolora.core.SiteAdapter;
 import dev.heterolora.core.AdapterSite;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 
 /**
- * One low-rank adapter: {@code delta(x) = (alpha/r) · B · A · dropout(x)} with A r×in and B out×r, kept in fp32
- * whatever the base dtype. The same type serves LoRA on a projection and LoRA-adapted shortcuts.
+ * One low-rank adapter: {@code delta(x) = (alpha/r) · B · A · dropout(x)} with A r×in and B out×r, held and
+ * computed in the model's activation dtype, so that no cast cuts the adapter out of autograd's graph (under fp16 the
+ * optimizer keeps fp32 master copies). The same type serves LoRA on a projection and LoRA-adapted shortcuts.
  */
 public final class LoraAdapter {
     private final AdapterSite site;
@@ -47,15 +47,16 @@ public final class LoraAdapter {
         return b;
     }
 
-    /** The adapter's contribution for input {@code x} (…×in), in x's dtype. */
+    /** The adapter as one out×in matrix, {@code s·B·A} (in the model's manager: the caller moves it to its scope). */
+    NDArray product() {
+        return b.getArray().matMul(a.getArray()).muli((float) shape.scale());
+    }
+
+    /** The adapter's contribution for input {@code x} (…×in, the adapter's dtype). */
     NDArray delta(NDArray x, boolean training) {
-        NDArray in = x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
-        if (training && dropout > 0) {
-            in = Dropout.dropout(in, dropout, true).singletonOrThrow();
-        }
+        NDArray in = training && dropout > 0 ? Dropout.dropout(x, dropout, true).singletonOrThrow() : x;
         NDArray low = Linear.linear(in, a.getArray()).singletonOrThrow();
         NDArray up = Linear.linear(low, b.getArray()).singletonOrThrow();
-        NDArray d = up.mul(CausalLM.scalar(up, shape.scale()));
-        return d.getDataType() == x.getDataType() ? d : d.toType(x.getDataType(), false);
+        return up.mul(Precision.scalar(up, shape.scale()));
     }
 }

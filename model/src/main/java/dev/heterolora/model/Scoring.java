@@ -18,8 +18,8 @@ public final class Scoring {
             List<int[]> chunk = rows.subList(start, Math.min(rows.size(), start + batchSize));
             try (NDManager scope = model.manager().newSubManager()) {
                 TokenBatch b = TokenBatch.rightPadded(scope, chunk, 0);
-                LanguageModelLoss.TokenLosses losses = LanguageModelLoss.of(model.logits(b.ids(), b.mask()),
-                        b.ids(), b.mask());
+                LanguageModelLoss.TokenLosses losses = LanguageModelLoss.of(model,
+                        model.hidden(b.ids(), b.mask(), null, false), b.ids(), b.mask());
                 float[] mean = losses.perRowMean().toFloatArray();
                 float[] count = losses.perRowCount().toFloatArray();
                 for (int i = 0; i < mean.length; i++) {

@@ -30,7 +30,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -55,18 +54,6 @@ class AdapterBehaviourTest {
     }
 
     /** Gives every adapter a seeded non-zero B. */
-    private static void randomiseB(CausalLM model, long seed) {
-        SplittableRandom rng = new SplittableRandom(seed);
-        for (LoraAdapter a : new ArrayList<>(model.adapters().values())) {
-            Shape s = a.b().getArray().getShape();
-            float[] b = new float[(int) s.size()];
-            for (int i = 0; i < b.length; i++) {
-                b[i] = (float) (rng.nextGaussian() * 0.1);
-            }
-            model.putAdapter(a.site(), a.shape(), a.a().getArray().duplicate(), model.manager().create(b, s), 0f);
-        }
-    }
-
     private static TokenBatch sample(NDManager m) {
         return TokenBatch.rightPadded(m, List.of(new int[] {5, 17, 33, 2, 9, 41, 7}, new int[] {3, 8, 13, 21}), 0);
     }
@@ -87,7 +74,7 @@ class AdapterBehaviourTest {
             assertThat(model.adapterParameters().stream().mapToLong(p -> p.getArray().size()).sum())
                     .isEqualTo(plan.trainableParameters(model.config()));
 
-            randomiseB(model, 3);
+            Fixtures.randomiseB(model, 3);
             float[] adapted = model.logits(b.ids(), b.mask()).toFloatArray();
             assertThat(Fixtures.relativeError(adapted, base)).isGreaterThan(1e-3);
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
@@ -108,20 +95,25 @@ class AdapterBehaviourTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"gpt2-tiny", "llama-tiny"})
-    void mergeMatchesUnmergedAndUnmergeRestoresBase(String name) {
+    void mergedCopiesMatchUnmergedAndLeaveTheBaseExact(String name) {
         try (CausalLM model = HfCheckpoint.load(Fixtures.hf(name), ComputeSettings.cpu());
              NDManager scope = model.manager().newSubManager()) {
             TokenBatch b = sample(scope);
             float[] base = model.logits(b.ids(), b.mask()).toFloatArray();
             model.applyPlan(mixedPlan(model.config()), 11, 0f);
-            randomiseB(model, 5);
+            Fixtures.randomiseB(model, 5);
             float[] adapted = model.logits(b.ids(), b.mask()).toFloatArray();
-            model.merge();
-            assertThat(Fixtures.relativeError(model.logits(b.ids(), b.mask()).toFloatArray(), adapted)).isLessThan(1e-5);
-            assertThatThrownBy(() -> model.setAdaptersEnabled(false)).isInstanceOf(HeteroloraException.class);
-            model.unmerge();
+            try (CausalLM.Merged merged = model.mergeAdapters()) {
+                assertThat(merged.isEmpty()).isFalse();
+                assertThat(Fixtures.relativeError(model.logits(b.ids(), b.mask()).toFloatArray(), adapted))
+                        .isLessThan(1e-5);
+                assertThatThrownBy(() -> model.setAdaptersEnabled(false)).isInstanceOf(HeteroloraException.class);
+                assertThatThrownBy(model::removeAdapters).isInstanceOf(HeteroloraException.class);
+            }
+            assertThat(model.isMerged()).isFalse();
+            assertThat(model.logits(b.ids(), b.mask()).toFloatArray()).containsExactly(adapted);
             model.setAdaptersEnabled(false);
-            assertThat(Fixtures.relativeError(model.logits(b.ids(), b.mask()).toFloatArray(), base)).isLessThan(1e-6);
+            assertThat(model.logits(b.ids(), b.mask()).toFloatArray()).containsExactly(base);
         }
     }
 
@@ -133,7 +125,7 @@ class AdapterBehaviourTest {
              NDManager scope = model.manager().newSubManager()) {
             AdapterPlan plan = mixedPlan(model.config());
             model.applyPlan(plan, 13, 0f);
-            randomiseB(model, 17);
+            Fixtures.randomiseB(model, 17);
             TokenBatch b = sample(scope);
             float[] before = model.logits(b.ids(), b.mask()).toFloatArray();
             Map<AdapterSite, float[][]> tensors = new TreeMap<>();
@@ -185,7 +177,7 @@ class AdapterBehaviourTest {
     void kvCacheDecodingMatchesFullRecomputation(String name) {
         try (CausalLM model = HfCheckpoint.load(Fixtures.hf(name), ComputeSettings.cpu())) {
             model.applyPlan(mixedPlan(model.config()), 19, 0f);
-            randomiseB(model, 23);
+            Fixtures.randomiseB(model, 23);
             // two prompts of different lengths, left-padded as the generator does
             long[][] rows = {{0, 0, 0, 4, 9, 16}, {3, 5, 7, 11, 13, 17}};
             long[][] mask = {{0, 0, 0, 1, 1, 1}, {1, 1, 1, 1, 1, 1}};

@@ -48,7 +48,7 @@ class FamiliesAndPrecisionTest {
              CausalLM fp16 = HfCheckpoint.load(dir, new ComputeSettings(ai.djl.Device.cpu(), DataType.FLOAT16))) {
             PeftAdapters.importInto(fp16, dir.resolve("adapter"));
             PeftAdapters.importInto(fp32, dir.resolve("adapter"));
-            assertThat(fp16.adapterParameters()).allMatch(p -> p.getArray().getDataType() == DataType.FLOAT32);
+            assertThat(fp16.adapterParameters()).allMatch(p -> p.getArray().getDataType() == DataType.FLOAT16);
             assertThat(fp16.baseParameters()).allMatch(p -> p.getArray().getDataType() == DataType.FLOAT16);
             double a = Scoring.perRow(fp32, rows, 2).get(0).meanLoss();
             double b = Scoring.perRow(fp16, rows, 2).get(0).meanLoss();

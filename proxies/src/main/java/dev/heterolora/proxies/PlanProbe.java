@@ -72,10 +72,14 @@ public final class PlanProbe {
     }
 
     private double lossDrop(TokenBatch b) {
-        float after = LanguageModelLoss.of(model.logits(b.ids(), b.mask()), b.ids(), b.mask()).mean().getFloat();
-        float before = model.withAdaptersOff(() -> LanguageModelLoss.of(model.logits(b.ids(), b.mask()), b.ids(),
-                b.mask()).mean().getFloat());
+        float after = meanLoss(b);
+        float before = model.withAdaptersOff(() -> meanLoss(b));
         return before - after;
+    }
+
+    private float meanLoss(TokenBatch b) {
+        return LanguageModelLoss.of(model, model.hidden(b.ids(), b.mask(), null, false), b.ids(), b.mask()).mean()
+                .getFloat();
     }
 
     private double jacobianCovariance(TokenBatch b) {

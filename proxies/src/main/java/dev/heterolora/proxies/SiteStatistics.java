@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
 import dev.heterolora.core.AdapterPlan;
@@ -13,9 +14,11 @@ import dev.heterolora.model.CausalLM;
 import dev.heterolora.core.HeteroloraException;
 import dev.heterolora.model.LanguageModelLoss;
 import dev.heterolora.model.LoraAdapter;
+import dev.heterolora.model.Precision;
 import dev.heterolora.core.SiteAdapter;
 import dev.heterolora.model.TokenBatch;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.TreeMap;
 
@@ -30,6 +33,10 @@ import java.util.TreeMap;
  * for Fisher, of each batch's gradient), and the L1 norms of A's rows; any (site, rank) is then a prefix sum.
  */
 public final class SiteStatistics implements AutoCloseable {
+    /** The loss scale an fp16 pass starts with (halved while the gradients overflow). */
+    static final double FP16_LOSS_SCALE = 65536;
+    private static final NDIndex ALL = new NDIndex("...");
+
     private final List<AdapterSite> sites;
     private final int[] maxRanks;
     private final int[] outWidth;
@@ -86,12 +93,17 @@ public final class SiteStatistics implements AutoCloseable {
         List<AdapterSite> sites = new ArrayList<>(model.adapters().keySet());
         int[] maxRanks = sites.stream().mapToInt(s -> model.adapters().get(s).shape().rank()).toArray();
         try (NDManager check = model.manager().newSubManager()) {
+            NDList largest = new NDList();
             for (LoraAdapter a : model.adapters().values()) {
                 NDArray abs = a.b().getArray().abs();
                 abs.attach(check);
-                if (abs.max().getFloat() != 0f) {
+                largest.add(abs.max());
+            }
+            float[] max = NDArrays.stack(largest).toType(DataType.FLOAT32, false).toFloatArray();
+            for (int i = 0; i < max.length; i++) {
+                if (max[i] != 0f) {
                     model.removeAdapters();
-                    throw new HeteroloraException("proxy statistics need B = 0 at every adapter; " + a.site()
+                    throw new HeteroloraException("proxy statistics need B = 0 at every adapter; " + sites.get(i)
                             + " is not");
                 }
             }
@@ -109,32 +121,48 @@ public final class SiteStatistics implements AutoCloseable {
             }
             NDArray[] sum = new NDArray[n];
             double lossSum = 0;
+            // fp16 gradients of B at B = 0 are tiny: a loss scale keeps them from flushing to zero, halved and the
+            // batch redone if they overflow (the check rides on the one transfer per batch)
+            double lossScale = model.compute().dtype() == DataType.FLOAT32 ? 1 : FP16_LOSS_SCALE;
             for (List<int[]> batch : batches) {
-                try (NDManager step = model.manager().newSubManager()) {
-                    TokenBatch b = TokenBatch.rightPadded(step, batch, 0);
-                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                        NDArray loss = LanguageModelLoss.of(model.logits(model.hidden(b.ids(), b.mask(), null, false)),
-                                b.ids(), b.mask()).mean();
-                        gc.backward(loss);
-                        lossSum += loss.getFloat();
-                    }
-                    NDList colSq = new NDList();
-                    for (int i = 0; i < n; i++) {
-                        NDArray g = adapters.get(i).b().getArray().getGradient();
-                        g.divi((float) adapters.get(i).shape().scale());
-                        NDArray square = g.square();
-                        square.attach(step);
-                        colSq.add(square.sum(new int[] {0}));
-                        NDArray acc = sum[i] == null ? g.duplicate() : sum[i].add(g);
-                        acc.attach(keep);
-                        if (sum[i] != null) {
-                            sum[i].close();
+                while (true) {
+                    try (NDManager step = model.manager().newSubManager()) {
+                        TokenBatch b = TokenBatch.rightPadded(step, batch, 0);
+                        NDArray loss;
+                        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                            loss = LanguageModelLoss.of(model, model.hidden(b.ids(), b.mask(), null, false),
+                                    b.ids(), b.mask()).mean();
+                            gc.backward(lossScale == 1 ? loss : loss.mul(Precision.scalar(loss, lossScale)));
                         }
-                        sum[i] = acc;
-                        g.subi(g);
+                        NDList grads = new NDList();
+                        NDList transfer = new NDList();
+                        for (int i = 0; i < n; i++) {
+                            NDArray g = adapters.get(i).b().getArray().getGradient();
+                            g.attach(step);
+                            NDArray unscaled = g.toType(DataType.FLOAT32, false)
+                                    .div((float) (lossScale * adapters.get(i).shape().scale()));
+                            grads.add(unscaled);
+                            transfer.add(unscaled.square().sum(new int[] {0}));
+                            g.set(ALL, 0f);
+                        }
+                        transfer.add(loss.reshape(1));
+                        double[] flat = NDArrays.concat(transfer).toType(DataType.FLOAT64, false).toDoubleArray();
+                        if (lossScale > 1 && !Arrays.stream(flat).allMatch(Double::isFinite)) {
+                            lossScale /= 2;
+                            continue;
+                        }
+                        for (int i = 0; i < n; i++) {
+                            NDArray acc = sum[i] == null ? grads.get(i) : sum[i].add(grads.get(i));
+                            acc.attach(keep);
+                            if (sum[i] != null) {
+                                sum[i].close();
+                            }
+                            sum[i] = acc;
+                        }
+                        addColumns(fisher, Arrays.copyOf(flat, flat.length - 1), maxRanks, 1.0 / batches.size());
+                        lossSum += flat[flat.length - 1];
+                        break;
                     }
-                    addColumns(fisher, NDArrays.concat(colSq).toType(DataType.FLOAT64, false)
-                            .toDoubleArray(), maxRanks, 1.0 / batches.size());
                 }
             }
             double[][] meanSq = new double[n][];
@@ -151,7 +179,7 @@ public final class SiteStatistics implements AutoCloseable {
                     NDArray mean = sum[i].div(batches.size());
                     mean.attach(keep);
                     means.add(mean);
-                    NDArray a = adapters.get(i).a().getArray().duplicate();
+                    NDArray a = adapters.get(i).a().getArray().toType(DataType.FLOAT32, true);
                     a.attach(keep);
                     as.add(a);
                     NDArray square = mean.square();

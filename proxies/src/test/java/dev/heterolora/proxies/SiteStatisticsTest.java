@@ -3,9 +3,11 @@ package dev.heterolora.proxies;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
 import dev.heterolora.core.AdapterPlan;
 import dev.heterolora.core.AdapterSite;
@@ -111,6 +113,29 @@ class SiteStatisticsTest {
                     }
                 }
                 model.removeAdapters();
+            }
+        }
+    }
+
+    /**
+     * An fp16 model's shared pass (fp16 adapters, loss-scaled backward) gives the fp32 pass's statistics: every
+     * site's full-rank gradient norm within 1% (measured: at most 0.03%), none of them zero.
+     */
+    @Test
+    void fp16StatisticsMatchFp32() {
+        List<List<int[]>> batches = List.of(List.of(new int[] {5, 9, 14, 3, 77, 120, 6}, new int[] {8, 1, 200, 45}));
+        try (CausalLM full = HfCheckpoint.load(LLAMA, ComputeSettings.cpu());
+             CausalLM half = HfCheckpoint.load(LLAMA, new ComputeSettings(Device.cpu(), DataType.FLOAT16))) {
+            List<AdapterSite> sites = full.config().sites(true);
+            int[] max = sites.stream().mapToInt(s -> 4).toArray();
+            try (SiteStatistics s32 = SiteStatistics.compute(full, sites, max, batches, 3);
+                 SiteStatistics s16 = SiteStatistics.compute(half, sites, max, batches, 3)) {
+                for (int i = 0; i < sites.size(); i++) {
+                    double want = s32.meanGradSq(i, 4);
+                    assertThat(want).isPositive();
+                    assertThat(s16.meanGradSq(i, 4)).as(sites.get(i).toString()).isCloseTo(want, within(0.02 * want));
+                }
+                assertThat(s16.baseLoss()).isCloseTo(s32.baseLoss(), within(1e-2 * s32.baseLoss()));
             }
         }
     }

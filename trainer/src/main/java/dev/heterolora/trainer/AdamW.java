@@ -23,6 +23,10 @@ import java.util.TreeMap;
  * parameter, run outside any gradient collector (PyTorch's grad mode is off there, so in-place updates of
  * trainable leaves are allowed).
  *
+ * <p>Parameters held in fp16 (adapters of an fp16 model) get fp32 master copies here: the update is computed on
+ * the master, which is then copied into the parameter, so small updates are not lost to fp16 rounding. With any
+ * such parameter the optimizer also carries the run's {@link LossScale}, which {@link TrainLoop} applies.
+ *
  * <p>Weight decay applies to matrices only (rank ≥ 2); gains and biases are not decayed (as HF's Trainer does).
  * Gradients accumulate across backward passes until {@link #step} (or {@link #zeroGradients}) clears them, so
  * several micro-batches can be accumulated into one step. Only parameters that are trainable
@@ -55,11 +59,14 @@ public final class AdamW implements AutoCloseable {
     private final NDManager state;
     private final NDArray[] m;
     private final NDArray[] v;
+    /** fp32 copies of the parameters that are not fp32 (null elsewhere). */
+    private final NDArray[] masters;
+    private final LossScale lossScale;
     private int steps;
 
     /**
-     * An optimizer for {@code parameters} (all on one device). Its moment arrays live in a sub-manager of the
-     * first parameter's manager and are freed by {@link #close()} (or with the model).
+     * An optimizer for {@code parameters} (all on one device). Its moment arrays and master copies live in a
+     * sub-manager of the first parameter's manager and are freed by {@link #close()} (or with the model).
      */
     public AdamW(List<Parameter> parameters, Settings settings) {
         if (parameters.isEmpty()) {
@@ -70,11 +77,18 @@ public final class AdamW implements AutoCloseable {
         this.state = parameters.get(0).getArray().getManager().newSubManager();
         this.m = new NDArray[parameters.size()];
         this.v = new NDArray[parameters.size()];
+        this.masters = new NDArray[parameters.size()];
+        boolean mixed = false;
         for (int i = 0; i < m.length; i++) {
             NDArray w = parameters.get(i).getArray();
             m[i] = state.zeros(w.getShape(), DataType.FLOAT32, w.getDevice());
             v[i] = state.zeros(w.getShape(), DataType.FLOAT32, w.getDevice());
+            if (w.getDataType() != DataType.FLOAT32) {
+                masters[i] = Scopes.moveTo(w.toType(DataType.FLOAT32, true), state);
+                mixed = true;
+            }
         }
+        this.lossScale = mixed ? LossScale.standard() : null;
     }
 
     public List<Parameter> parameters() {
@@ -85,6 +99,14 @@ public final class AdamW implements AutoCloseable {
         return settings;
     }
 
+    /**
+     * The dynamic loss scale of a run with fp16 parameters, or null when every parameter is fp32 (no scaling: the
+     * fp32 path is exactly what it was before mixed precision existed).
+     */
+    public LossScale lossScale() {
+        return lossScale;
+    }
+
     /** Number of updates applied so far (the t of the bias correction). */
     public int stepCount() {
         return steps;
@@ -92,6 +114,14 @@ public final class AdamW implements AutoCloseable {
 
     /** Applies one update with learning rate {@code lr} from the accumulated gradients, then zeroes them. */
     public void step(double lr) {
+        step(lr, 1);
+    }
+
+    /**
+     * Applies one update with learning rate {@code lr} from the accumulated gradients times {@code gradientFactor}
+     * (taken in fp32: how a loss scale is undone together with clipping), then zeroes them.
+     */
+    public void step(double lr, double gradientFactor) {
         if (!(lr >= 0) || Double.isInfinite(lr)) {
             throw new HeteroloraException("learning rate must be a finite number >= 0, got " + lr);
         }
@@ -107,9 +137,12 @@ public final class AdamW implements AutoCloseable {
                 if (!p.requiresGradient()) {
                     continue;
                 }
-                NDArray w = p.getArray();
+                NDArray w = masters[i] == null ? p.getArray() : masters[i];
                 NDArray g = gradient(p, scope);
                 NDArray g32 = g.toType(DataType.FLOAT32, false);
+                if (gradientFactor != 1) {
+                    g32 = g32.mul((float) gradientFactor);
+                }
                 m[i].muli((float) b1).addi(g32.mul((float) (1 - b1)));
                 v[i].muli((float) b2).addi(g32.square().muli((float) (1 - b2)));
                 if (settings.weightDecay() > 0 && w.getShape().dimension() >= 2) {
@@ -118,14 +151,18 @@ public final class AdamW implements AutoCloseable {
                 NDArray denom = Scopes.moveTo(v[i].sqrt(), scope).divi((float) sqrtBc2).addi((float) settings.eps());
                 NDArray update = Scopes.moveTo(m[i].div(denom), scope).muli(stepSize);
                 w.subi(update.toType(w.getDataType(), false));
+                if (masters[i] != null) {
+                    copyMaster(i, scope);
+                }
                 clear(g);
             }
         }
     }
 
     /**
-     * Writes the moments and the step count to {@code file} (safetensors, fp32), with the parameter names so a
-     * restore can check it is given the same parameters: a resumed run then continues the same optimisation.
+     * Writes the moments, the fp32 masters of fp16 parameters and the step count to {@code file} (safetensors,
+     * fp32), with the parameter names so a restore can check it is given the same parameters: a resumed run then
+     * continues the same optimisation.
      */
     public void saveState(Path file) {
         TreeMap<String, TensorData> t = new TreeMap<>();
@@ -133,13 +170,20 @@ public final class AdamW implements AutoCloseable {
         for (int i = 0; i < m.length; i++) {
             t.put(String.format("%05d.m", i), TensorData.ofFloats(m[i].getShape().getShape(), m[i].toFloatArray()));
             t.put(String.format("%05d.v", i), TensorData.ofFloats(v[i].getShape().getShape(), v[i].toFloatArray()));
+            if (masters[i] != null) {
+                t.put(String.format("%05d.master", i), TensorData.ofFloats(masters[i].getShape().getShape(),
+                        masters[i].toFloatArray()));
+            }
             names.append(i == 0 ? "" : ",").append(parameters.get(i).getName());
         }
         SafeTensorFile.write(file, t, Map.of("format", "pt", "heterolora", "adamw", "steps", Integer.toString(steps),
                 "parameters", names.toString()));
     }
 
-    /** Restores a state written by {@link #saveState} for the same parameters (names and shapes checked). */
+    /**
+     * Restores a state written by {@link #saveState} for the same parameters (names and shapes checked); fp32
+     * masters it holds replace this optimizer's (and are copied into their parameters).
+     */
     public void loadState(Path file) {
         try (SafeTensorFile f = SafeTensorFile.open(file)) {
             String names = f.metadata().getOrDefault("parameters", "");
@@ -151,11 +195,24 @@ public final class AdamW implements AutoCloseable {
             for (int i = 0; i < m.length; i++) {
                 restore(f, String.format("%05d.m", i), m[i]);
                 restore(f, String.format("%05d.v", i), v[i]);
+                String master = String.format("%05d.master", i);
+                if (masters[i] != null && f.has(master)) {
+                    restore(f, master, masters[i]);
+                    try (NDManager scope = state.newSubManager()) {
+                        copyMaster(i, scope);
+                    }
+                }
             }
             steps = Integer.parseInt(f.metadata().get("steps"));
         } catch (NumberFormatException e) {
             throw new HeteroloraException(file + ": bad step count in the optimizer state");
         }
+    }
+
+    /** Rounds parameter i's master into the parameter (the temporary cast belongs to {@code scope}). */
+    private void copyMaster(int i, NDManager scope) {
+        NDArray held = parameters.get(i).getArray();
+        held.set(new NDIndex("..."), Scopes.moveTo(masters[i].toType(held.getDataType(), false), scope));
     }
 
     private static void restore(SafeTensorFile f, String name, NDArray into) {

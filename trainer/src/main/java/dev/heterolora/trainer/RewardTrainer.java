@@ -70,7 +70,7 @@ public final class RewardTrainer {
 
     /**
      * Bradley–Terry loss per pair, {@code −log σ(d)} computed stably as {@code relu(−d) + log(1 + e^{−|d|})}
-     * (no number operand whose backward needs it: see {@link Scalars}).
+     * (no number operand whose backward needs it: see {@link dev.heterolora.model.Precision#scalar}).
      */
     public static NDArray bradleyTerry(NDArray chosen, NDArray rejected) {
         NDArray d = chosen.sub(rejected);

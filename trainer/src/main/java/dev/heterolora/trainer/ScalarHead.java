@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import dev.heterolora.core.HeteroloraException;
+import dev.heterolora.model.Precision;
 import dev.heterolora.model.io.SafeTensorFile;
 import dev.heterolora.model.io.TensorData;
 import dev.heterolora.model.io.TensorEntry;
@@ -57,10 +58,9 @@ public final class ScalarHead implements AutoCloseable {
         return (int) weight.getArray().getShape().get(1);
     }
 
-    /** Scores [batch, t] (fp32) of hidden states [batch, t, hidden]. */
+    /** Scores [batch, t] (fp32) of hidden states [batch, t, hidden] (fp16 ones widened inside the graph). */
     public NDArray apply(NDArray hidden) {
-        NDArray h = hidden.toType(DataType.FLOAT32, false);
-        return Linear.linear(h, weight.getArray()).singletonOrThrow().squeeze(-1);
+        return Linear.linear(Precision.widen(hidden), weight.getArray()).singletonOrThrow().squeeze(-1);
     }
 
     /**

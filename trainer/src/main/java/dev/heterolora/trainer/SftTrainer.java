@@ -105,8 +105,8 @@ public final class SftTrainer {
 
     /** The scalar training loss of a batch (token-weighted mean NLL over target tokens). */
     public NDArray loss(Batch b, boolean training) {
-        NDArray logits = model.logits(model.hidden(b.ids(), b.attentionMask(), null, training));
-        return LanguageModelLoss.of(logits, b.ids(), b.targetMask()).mean();
+        return LanguageModelLoss.of(model, model.hidden(b.ids(), b.attentionMask(), null, training), b.ids(),
+                b.targetMask()).mean();
     }
 
     /** Token-weighted mean response loss of {@code examples} under the current weights (no gradients). */
@@ -121,8 +121,8 @@ public final class SftTrainer {
             }
             try (NDManager scope = model.manager().newSubManager()) {
                 Batch b = batch(scope, rows, maxLength);
-                NDArray logits = model.logits(b.ids(), b.attentionMask());
-                LanguageModelLoss.TokenLosses tl = LanguageModelLoss.of(logits, b.ids(), b.targetMask());
+                LanguageModelLoss.TokenLosses tl = LanguageModelLoss.of(model,
+                        model.hidden(b.ids(), b.attentionMask(), null, false), b.ids(), b.targetMask());
                 sum += tl.nll().mul(tl.mask()).sum().getFloat();
                 count += b.targets();
             }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import dev.heterolora.core.HeteroloraException;
+import dev.heterolora.model.Precision;
 import java.util.List;
 import java.util.function.IntToDoubleFunction;
 import java.util.function.ToDoubleFunction;
@@ -16,6 +17,11 @@ import java.util.function.ToDoubleFunction;
  * backward pass, clips the global gradient norm and stops on a non-finite one before the weights change, applies one
  * AdamW step and reads the update's record, which then goes to a {@link StepListener}. Gradients are cleared when
  * the loop ends, normally or not. Trainers differ only in their objective and records.
+ *
+ * <p>When the optimizer holds fp16 parameters it carries a {@link LossScale}: the backward pass then runs on the
+ * scaled loss, the norm and clipping see the unscaled gradients (undone in fp32 inside the AdamW step), and an
+ * update whose gradients overflowed is skipped — weights and moments unchanged, the scale halved — and reported
+ * with an infinite gradient norm instead of stopping the run. Without fp16 parameters none of this runs.
  *
  * <p>Array lifetimes follow the structure: each update runs in a scope of its own, a sub-manager of the model's
  * manager that the loop opens and closes, and the objective creates its inputs in that scope (slicing a larger array
@@ -70,7 +76,10 @@ public record TrainLoop(NDManager home, AdamW optimizer, double maxGradNorm, Str
 
         float loss();
 
-        /** The global gradient norm before clipping. */
+        /**
+         * The global gradient norm before clipping; +∞ for an fp16 update skipped because its scaled gradients
+         * overflowed.
+         */
         double gradNorm();
     }
 
@@ -131,6 +140,7 @@ public record TrainLoop(NDManager home, AdamW optimizer, double maxGradNorm, Str
     }
 
     private <R> R update(int u, List<Integer> rows, double learningRate, Objective<R> objective) {
+        LossScale scaling = optimizer.lossScale();
         try (NDManager scope = home.newSubManager()) {
             Loss<R> loss;
             float value;
@@ -141,7 +151,11 @@ public record TrainLoop(NDManager home, AdamW optimizer, double maxGradNorm, Str
                     throw stop("loss", u, loss.diagnosis().isEmpty() ? Float.toString(value)
                             : value + "; " + loss.diagnosis());
                 }
-                gc.backward(loss.value());
+                NDArray l = loss.value();
+                gc.backward(scaling == null ? l : l.mul(Precision.scalar(l, scaling.value())));
+            }
+            if (scaling != null) {
+                return loss.record(u, value, scaledStep(scaling, learningRate));
             }
             double norm = AdamW.clipGlobalNorm(optimizer.parameters(), maxGradNorm);
             if (!Double.isFinite(norm)) {
@@ -150,6 +164,24 @@ public record TrainLoop(NDManager home, AdamW optimizer, double maxGradNorm, Str
             optimizer.step(learningRate);
             return loss.record(u, value, norm);
         }
+    }
+
+    /**
+     * The step of a run with fp16 parameters, whose gradients carry the loss scale: clipped and unscaled in one
+     * factor applied in fp32, or skipped on overflow (gradients cleared). Returns the unscaled norm, +∞ if skipped.
+     */
+    private double scaledStep(LossScale scaling, double learningRate) {
+        double scale = scaling.value();
+        double norm = AdamW.gradientNorm(optimizer.parameters()) / scale;
+        boolean finite = Double.isFinite(norm);
+        scaling.update(finite);
+        if (!finite) {
+            optimizer.zeroGradients();
+            return Double.POSITIVE_INFINITY;
+        }
+        double clip = norm > maxGradNorm ? maxGradNorm / (norm + 1e-6) : 1;
+        optimizer.step(learningRate, clip / scale);
+        return norm;
     }
 
     private HeteroloraException stop(String what, int u, String detail) {

@@ -1,6 +1,5 @@
 package dev.heterolora.trainer;
 
-import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import dev.heterolora.core.AdapterPlan;
 import dev.heterolora.model.CausalLM;
@@ -44,14 +43,10 @@ public sealed interface Tuning {
         }
     }
 
-    /** All base weights trainable (no adapters). */
+    /** All base weights trainable (no adapters); fp16 weights get fp32 master copies in {@link AdamW}. */
     record Full() implements Tuning {
         @Override
         public List<Parameter> prepare(CausalLM model, long seed) {
-            if (model.compute().dtype() != DataType.FLOAT32) {
-                throw new HeteroloraException("full fine-tuning needs fp32 weights (--dtype fp32): AdamW would update "
-                        + model.compute().dtype() + " weights without an fp32 master copy");
-            }
             if (!model.adapters().isEmpty()) {
                 model.removeAdapters();
             }

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import dev.heterolora.trainer.Scalars;
+import dev.heterolora.model.Precision;
 
 /**
  * PPO's arithmetic on [batch, t] arrays of response tokens, all of it masked to real tokens (AlpacaFarm's code
@@ -88,6 +88,6 @@ public final class PpoMath {
         NDArray a = values.sub(returns).square();
         NDArray b = clippedValues.sub(returns).square();
         NDArray mean = maskedMean(a.maximum(b), mask);
-        return mean.mul(Scalars.of(mean, 0.5));
+        return mean.mul(Precision.scalar(mean, 0.5));
     }
 }

@@ -9,12 +9,13 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import dev.heterolora.model.CausalLM;
+import dev.heterolora.model.TokenScores;
 import dev.heterolora.core.HeteroloraException;
 import dev.heterolora.trainer.AdamW;
 import dev.heterolora.trainer.BatchOrder;
 import dev.heterolora.trainer.RewardModel;
 import dev.heterolora.trainer.Sampler;
-import dev.heterolora.trainer.Scalars;
+import dev.heterolora.model.Precision;
 import dev.heterolora.trainer.StepListener;
 import dev.heterolora.trainer.TokenCodec;
 import dev.heterolora.trainer.TrainLoop;
@@ -25,6 +26,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import java.util.function.Function;
 
 /**
  * LoRA-PPO: rollouts at temperature 1 from the policy, per-token reward −β·d_t plus the reward model's score on the
@@ -158,11 +160,11 @@ public final class PpoTrainer implements AutoCloseable {
             try (NDManager fwd = scope.newSubManager()) {
                 Rollout.Arrays f = r.arrays(fwd);
                 hidden = moveTo(policy.hidden(f.ids(), f.attention(), null, false), scope);
-                NDArray all = shiftedLogProbs(policy, hidden);
-                oldLogp = moveTo(gather(all, f.targets()), scope);
-                entropy = PpoMath.maskedMean(all.exp().mul(all).sum(new int[] {2}).neg(), f.responseMask()).getFloat();
+                TokenScores own = shiftedScores(policy, hidden, f.targets(), true);
+                oldLogp = moveTo(own.logProbs(), scope);
+                entropy = PpoMath.maskedMean(own.entropy(), f.responseMask()).getFloat();
                 if (exact) {
-                    logAll = moveTo(all, scope);
+                    logAll = moveTo(shiftedLogProbs(policy, hidden), scope);
                 }
             }
             try (NDManager fwd = scope.newSubManager()) {
@@ -173,10 +175,15 @@ public final class PpoTrainer implements AutoCloseable {
             NDArray divergence;
             try (NDManager fwd = scope.newSubManager()) {
                 Rollout.Arrays f = r.arrays(fwd);
-                NDArray refAll = referenceLogProbs(policy, reference, f.ids(), f.attention());
-                refLogp = moveTo(gather(refAll, f.targets()), scope);
-                divergence = moveTo((exact ? settings.regulariser().exact(logAll, refAll)
-                        : settings.regulariser().perToken(oldLogp, refLogp)).mul(mask), scope);
+                if (exact) {
+                    NDArray refAll = referenceLogProbs(policy, reference, f.ids(), f.attention());
+                    refLogp = moveTo(gather(refAll, f.targets()), scope);
+                    divergence = moveTo(settings.regulariser().exact(logAll, refAll).mul(mask), scope);
+                } else {
+                    refLogp = moveTo(onReference(policy, reference, m -> shiftedScores(m,
+                            m.hidden(f.ids(), f.attention(), null, false), f.targets(), false).logProbs()), scope);
+                    divergence = moveTo(settings.regulariser().perToken(oldLogp, refLogp).mul(mask), scope);
+                }
             }
             try (NDManager fwd = scope.newSubManager()) {
                 Rollout.Arrays f = r.arrays(fwd);
@@ -257,13 +264,13 @@ public final class PpoTrainer implements AutoCloseable {
         NDArray mask = e.arrays().responseMask().get(scope, rows);
         NDArray oldLogp = e.oldLogp().get(scope, rows);
         NDArray hidden = policy.hidden(ids, att, null, true);
-        NDArray logp = gather(shiftedLogProbs(policy, hidden), e.arrays().targets().get(scope, rows));
+        NDArray logp = shiftedScores(policy, hidden, e.arrays().targets().get(scope, rows), false).logProbs();
         NDArray v = value.values(ids, att, hidden, true);
         PpoMath.PolicyLoss pl = PpoMath.policyLoss(logp, oldLogp, e.advantages().get(scope, rows), mask,
                 settings.clip());
         NDArray vl = PpoMath.valueLoss(v, e.oldValues().get(scope, rows), e.returns().get(scope, rows), mask,
                 settings.valueClip());
-        return new MinibatchLoss(pl.loss().add(vl.mul(Scalars.of(vl, settings.vfCoef()))), pl, vl, logp, oldLogp,
+        return new MinibatchLoss(pl.loss().add(vl.mul(Precision.scalar(vl, settings.vfCoef()))), pl, vl, logp, oldLogp,
                 mask);
     }
 
@@ -278,7 +285,16 @@ public final class PpoTrainer implements AutoCloseable {
         }
     }
 
-    /** log-softmax of the logits that predict each next token: [batch, t-1, vocab]. */
+    /**
+     * The log-probabilities [batch, t-1] of {@code targets} (each next token) and, when asked, the entropies of the
+     * distributions they are drawn from, without the whole-vocabulary log-softmax ({@link TokenScores}); under a
+     * gradient collector the log-probabilities are differentiable.
+     */
+    public static TokenScores shiftedScores(CausalLM model, NDArray hidden, NDArray targets, boolean entropy) {
+        return TokenScores.of(model, hidden.get(new NDIndex(":, :-1, :")), targets, entropy);
+    }
+
+    /** log-softmax of the logits that predict each next token: [batch, t-1, vocab] (exact regularisers need it). */
     static NDArray shiftedLogProbs(CausalLM model, NDArray hidden) {
         return model.logits(hidden.get(new NDIndex(":, :-1, :"))).toType(DataType.FLOAT32, false).logSoftmax(2);
     }
@@ -293,10 +309,12 @@ public final class PpoTrainer implements AutoCloseable {
      * the policy itself with its adapters switched off (same weights, no copy).
      */
     static NDArray referenceLogProbs(CausalLM policy, CausalLM reference, NDArray ids, NDArray attention) {
-        if (reference != null) {
-            return shiftedLogProbs(reference, reference.hidden(ids, attention, null, false));
-        }
-        return policy.withAdaptersOff(() -> shiftedLogProbs(policy, policy.hidden(ids, attention, null, false)));
+        return onReference(policy, reference, m -> shiftedLogProbs(m, m.hidden(ids, attention, null, false)));
+    }
+
+    /** {@code work} on the reference: the frozen {@code reference} if given, else the policy with adapters off. */
+    private static <T> T onReference(CausalLM policy, CausalLM reference, Function<CausalLM, T> work) {
+        return reference != null ? work.apply(reference) : policy.withAdaptersOff(() -> work.apply(policy));
     }
 
     private static double mean(float[] v) {

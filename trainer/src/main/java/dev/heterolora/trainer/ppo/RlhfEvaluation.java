@@ -90,8 +90,8 @@ public record RlhfEvaluation(double winRate, double meanReward, double factualit
     }
 
     private static NDArray tokenLogProbs(CausalLM model, Rollout.Arrays a) {
-        return PpoTrainer.gather(PpoTrainer.shiftedLogProbs(model, model.hidden(a.ids(), a.attention(), null, false)),
-                a.targets());
+        return PpoTrainer.shiftedScores(model, model.hidden(a.ids(), a.attention(), null, false), a.targets(), false)
+                .logProbs();
     }
 
     /** A compact one-line summary. */
