@@ -2,16 +2,17 @@ package dev.heterolora.cli;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import dev.heterolora.core.AdapterPlan;
 import dev.heterolora.core.AdapterSite;
 import dev.heterolora.model.CausalLM;
 import dev.heterolora.core.HeteroloraException;
-import dev.heterolora.model.HfCheckpoint;
 import dev.heterolora.model.LanguageModelLoss;
 import dev.heterolora.model.LoraAdapter;
-import dev.heterolora.model.RandomModel;
+import dev.heterolora.model.PeakMemory;
 import dev.heterolora.core.SiteAdapter;
 import dev.heterolora.model.TokenBatch;
 import dev.heterolora.proxies.PlanScorer;
@@ -19,7 +20,9 @@ import dev.heterolora.proxies.ProxyBatches;
 import dev.heterolora.proxies.SiteStatistics;
 import dev.heterolora.proxies.ZeroCostProxy;
 import java.util.ArrayList;
+import java.io.PrintWriter;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
@@ -31,11 +34,15 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code heterolora bench proxies}: the shared pass (one forward+backward per minibatch for all sites and ranks)
- * against the naive path (one forward+backward per candidate plan), on random data of the model's vocabulary.
+ * against the naive path (one forward+backward per candidate plan), on random data of the model's vocabulary, with
+ * the device's peak memory. The shared pass is the work of {@code peer.py proxy}.
  */
-@Command(name = "proxies", description = "Seconds of the shared proxy pass, candidate fitnesses per second, and the "
-        + "naive one-pass-per-candidate path for comparison.")
+@Command(name = "proxies", description = "Seconds of the shared proxy pass, candidate fitnesses per second, the "
+        + "naive one-pass-per-candidate path for comparison, and peak memory.")
 final class BenchProxiesCommand implements Callable<Integer> {
+    /** The largest rank of the shared pass's adapters (and of the candidates' ranks). */
+    private static final int MAX_RANK = 64;
+
     @Mixin
     ModelOptions modelOptions;
 
@@ -55,30 +62,51 @@ final class BenchProxiesCommand implements Callable<Integer> {
     @Option(names = "--naive", defaultValue = "10", description = "plans run the naive way (default: ${DEFAULT-VALUE})")
     int naive;
 
+    @Option(names = "--json", description = "one JSON line per model instead of the table")
+    boolean json;
+
     @Spec
     CommandSpec spec;
+
+    private record Row(String name, int sites, double sharedSeconds, double tableRate, double naiveRate,
+                       long peakBytes) {}
 
     @Override
     public Integer call() {
         if (batches < 1 || batchSize < 1 || seq < 2 || candidates < 1 || naive < 1) {
             throw new HeteroloraException("--batches, --batch-size, --candidates, --naive must be >= 1, --seq >= 2");
         }
-        var out = spec.commandLine().getOut();
-        out.printf("%-18s %6s %12s %16s %18s %14s%n", "model", "sites", "shared s", "fitness/s (table)",
-                "fitness/s (naive)", "speed-up");
-        if (modelOptions.model != null) {
-            try (CausalLM lm = HfCheckpoint.load(modelOptions.model, modelOptions.compute())) {
-                measure(modelOptions.model.getFileName().toString(), lm, out);
-            }
+        List<Row> rows = BenchCommand.eachModel(modelOptions, seq, this::measure);
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            BenchCommand.printJson(out, rows, this::fields);
+            return 0;
         }
-        try (CausalLM lm = RandomModel.create(RandomModel.smallLlama(100, Math.max(256, seq)),
-                modelOptions.compute(), 1)) {
-            measure("random llama ~1M", lm, out);
+        out.printf("%-18s %6s %12s %16s %18s %14s %12s%n", "model", "sites", "shared s", "fitness/s (table)",
+                "fitness/s (naive)", "speed-up", "peak MiB");
+        for (Row r : rows) {
+            out.printf("%-18s %6d %12.3f %16.0f %18.2f %13.0f× %12s%n", r.name(), r.sites(), r.sharedSeconds(),
+                    r.tableRate(), r.naiveRate(), r.tableRate() / r.naiveRate(), PeakMemory.mib(r.peakBytes()));
         }
+        out.println("peak: " + PeakMemory.what(modelOptions.compute().device()) + ", from before the model loads");
         return 0;
     }
 
-    private void measure(String name, CausalLM lm, java.io.PrintWriter out) {
+    private Map<String, Object> fields(Row r) {
+        Map<String, Object> m = BenchCommand.header("proxies", r.name(), modelOptions.compute());
+        m.put("sites", r.sites());
+        m.put("lora_rank", MAX_RANK);
+        m.put("batches", batches);
+        m.put("batch", batchSize);
+        m.put("seq", seq);
+        m.put("shared_pass_s", r.sharedSeconds());
+        m.put("table_fitness_per_s", Math.round(r.tableRate()));
+        m.put("naive_fitness_per_s", r.naiveRate());
+        m.put("peak_mib", BenchCommand.mib(r.peakBytes()));
+        return m;
+    }
+
+    private Row measure(String name, CausalLM lm, PeakMemory memory) {
         SplittableRandom rng = new SplittableRandom(7);
         List<int[]> rows = new ArrayList<>();
         for (int i = 0; i < batches * batchSize; i++) {
@@ -90,7 +118,8 @@ final class BenchProxiesCommand implements Callable<Integer> {
         }
         List<List<int[]>> data = ProxyBatches.select(rows, batches, batchSize, 1);
         List<AdapterSite> sites = lm.config().sites(true);
-        int[] max = sites.stream().mapToInt(s -> Math.min(64, lm.config().siteShape(s.kind()).maxRank())).toArray();
+        int[] max = sites.stream().mapToInt(s -> Math.min(MAX_RANK, lm.config().siteShape(s.kind()).maxRank()))
+                .toArray();
         List<AdapterPlan> plans = new ArrayList<>();
         for (int k = 0; k < candidates; k++) {
             TreeMap<AdapterSite, SiteAdapter> m = new TreeMap<>();
@@ -106,6 +135,7 @@ final class BenchProxiesCommand implements Callable<Integer> {
         double shared;
         double tableRate;
         try (SiteStatistics stats = SiteStatistics.compute(lm, sites, max, data, 1)) {
+            memory.sample();
             shared = stats.seconds();
             PlanScorer scorer = new PlanScorer(stats, lm.config(), List.of(ZeroCostProxy.GRADNORM), false, null, 1);
             long t0 = System.nanoTime();
@@ -123,8 +153,7 @@ final class BenchProxiesCommand implements Callable<Integer> {
             naiveGradNorm(lm, plans.get(k), data);
         }
         double naiveRate = naive / ((System.nanoTime() - t0) / 1e9);
-        out.printf("%-18s %6d %12.3f %16.0f %18.2f %13.0f×%n", name, sites.size(), shared, tableRate, naiveRate,
-                tableRate / naiveRate);
+        return new Row(name, sites.size(), shared, tableRate, naiveRate, memory.peakBytes());
     }
 
     /** What the shared pass replaces: install the plan and back-propagate every minibatch through it. */
@@ -135,15 +164,17 @@ final class BenchProxiesCommand implements Callable<Integer> {
             try (NDManager scope = lm.manager().newSubManager()) {
                 TokenBatch b = TokenBatch.rightPadded(scope, batch, 0);
                 try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                    gc.backward(LanguageModelLoss.of(lm.logits(b.ids(), b.mask()), b.ids(), b.mask()).mean());
+                    gc.backward(LanguageModelLoss.of(lm, lm.hidden(b.ids(), b.mask(), null, true), b.ids(), b.mask())
+                            .mean());
                 }
+                NDList norms = new NDList();
                 for (LoraAdapter a : lm.adapters().values()) {
                     NDArray g = a.b().getArray().getGradient();
-                    NDArray norm = g.norm();
-                    norm.attach(scope);
-                    total += norm.getFloat();
+                    g.attach(scope);
+                    norms.add(g.norm());
                     g.subi(g);
                 }
+                total += NDArrays.stack(norms).sum().getFloat();
             }
         }
         lm.removeAdapters();
