@@ -229,7 +229,8 @@ public final class AllocationExperiment {
                     : method.startsWith("search-") && !method.equals(NO_SHORTCUTS) ? List.of(method.substring(7))
                     : List.of(request.searchProxy());
             PlanScorer scorer = new PlanScorer(s.stats(), s.model().config(),
-                    objective.stream().map(ZeroCostProxy::parse).toList(), method.equals("vote"), null, seed);
+                    objective.stream().map(ZeroCostProxy::parse).toList(), method.equals("vote"), null, seed,
+                    config.budgetLimit());
             ProxyPlanFitness fitness = new ProxyPlanFitness(scorer, config.space().alpha());
             if (method.equals("topk")) {
                 return Baseline.TOPK.plans(space, settings, fitness.additive()).get(0);

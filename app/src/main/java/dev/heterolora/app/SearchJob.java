@@ -114,7 +114,8 @@ public final class SearchJob {
             List<ZeroCostProxy> objective = c.proxies().stream().map(ZeroCostProxy::parse).toList();
             PlanProbe probe = objective.stream().anyMatch(p -> !p.isAdditive())
                     ? new PlanProbe(model, stats, batches.get(0), (float) c.probeStep()) : null;
-            PlanScorer scorer = new PlanScorer(stats, model.config(), objective, c.vote(), probe, c.settings().seed());
+            PlanScorer scorer = new PlanScorer(stats, model.config(), objective, c.vote(), probe, c.settings().seed(),
+                    c.budgetLimit());
             return new Scoring(model, stats, scorer);
         } catch (RuntimeException e) {
             model.close();

@@ -40,6 +40,16 @@ public final class PlanScorer {
      */
     public PlanScorer(SiteStatistics stats, ModelConfig config, List<ZeroCostProxy> objectiveProxies, boolean vote,
                       PlanProbe probe, long seed) {
+        this(stats, config, objectiveProxies, vote, probe, seed, Long.MAX_VALUE);
+    }
+
+    /**
+     * @param budget the vote's reference plans are drawn within this many trainable parameters, so that plans
+     *               within the budget spread over the percentiles (a reference of unbounded plans puts every
+     *               feasible plan near percentile 0 and makes the vote flat)
+     */
+    public PlanScorer(SiteStatistics stats, ModelConfig config, List<ZeroCostProxy> objectiveProxies, boolean vote,
+                      PlanProbe probe, long seed, long budget) {
         if (objectiveProxies.isEmpty() || (!vote && objectiveProxies.size() != 1)) {
             throw new HeteroloraException("choose one proxy, or several with vote");
         }
@@ -55,7 +65,7 @@ public final class PlanScorer {
             index.put(stats.sites().get(i), i);
         }
         if (vote) {
-            List<AdapterPlan> sample = referencePlans(seed);
+            List<AdapterPlan> sample = referencePlans(seed, budget);
             for (ZeroCostProxy p : objective) {
                 double[] v = sample.stream().mapToDouble(plan -> raw(p, plan)).toArray();
                 Arrays.sort(v);
@@ -64,18 +74,34 @@ public final class PlanScorer {
         }
     }
 
-    /** Random plans over the statistics' sites: each site off or at a power-of-two rank up to its maximum. */
-    private List<AdapterPlan> referencePlans(long seed) {
+    /**
+     * Random plans over the statistics' sites within {@code budget} parameters: the sites in a random order, each
+     * off or at a random power-of-two rank up to its maximum, kept only while the plan stays within the budget.
+     */
+    private List<AdapterPlan> referencePlans(long seed, long budget) {
         SplittableRandom rng = new SplittableRandom(seed ^ 0x5DEECE66DL);
         List<AdapterPlan> plans = new ArrayList<>();
+        int n = stats.sites().size();
         for (int k = 0; k < REFERENCE_PLANS; k++) {
             TreeMap<AdapterSite, SiteAdapter> m = new TreeMap<>();
-            for (int i = 0; i < stats.sites().size(); i++) {
+            int[] order = rng.ints(0, Integer.MAX_VALUE).limit(n).toArray();
+            Integer[] sites = new Integer[n];
+            for (int i = 0; i < n; i++) {
+                sites[i] = i;
+            }
+            Arrays.sort(sites, (a, b) -> Integer.compare(order[a], order[b]));
+            long used = 0;
+            for (int i : sites) {
                 int levels = 32 - Integer.numberOfLeadingZeros(stats.maxRank(i));
                 int pick = rng.nextInt(levels + 1);
                 if (pick > 0) {
                     int r = 1 << (pick - 1);
-                    m.put(stats.sites().get(i), new SiteAdapter(r, 2.0 * r));
+                    AdapterSite site = stats.sites().get(i);
+                    long cost = config.siteShape(site.kind()).adapterParameters(r);
+                    if (used + cost <= budget) {
+                        m.put(site, new SiteAdapter(r, 2.0 * r));
+                        used += cost;
+                    }
                 }
             }
             plans.add(new AdapterPlan(m));

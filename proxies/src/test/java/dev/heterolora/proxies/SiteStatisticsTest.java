@@ -169,6 +169,38 @@ class SiteStatisticsTest {
     }
 
     @Test
+    void theVoteSpreadsPlansWithinASmallBudgetOverItsPercentiles() {
+        try (CausalLM model = HfCheckpoint.load(LLAMA, ComputeSettings.cpu())) {
+            List<AdapterSite> sites = model.config().sites(true);
+            int[] max = sites.stream().mapToInt(s -> 8).toArray();
+            try (SiteStatistics stats = SiteStatistics.compute(model, sites, max,
+                    List.of(List.of(new int[] {5, 9, 14, 3, 77, 120, 6})), 1)) {
+                long budget = model.config().baseParameters() / 100;
+                PlanScorer vote = new PlanScorer(stats, model.config(), List.of(ZeroCostProxy.GRADNORM,
+                        ZeroCostProxy.SNIP, ZeroCostProxy.FISHER), true, null, 3, budget);
+                // plans that fill the budget to different degrees: one site, a few sites, as many as fit
+                List<AdapterPlan> plans = new java.util.ArrayList<>();
+                for (int n = 1; n <= sites.size(); n *= 2) {
+                    java.util.TreeMap<AdapterSite, dev.heterolora.core.SiteAdapter> m = new java.util.TreeMap<>();
+                    for (AdapterSite s : sites.subList(0, n)) {
+                        m.put(s, new SiteAdapter(1, 2));
+                    }
+                    AdapterPlan p = new AdapterPlan(m);
+                    if (p.trainableParameters(model.config()) <= budget) {
+                        plans.add(p);
+                    }
+                }
+                double[] f = vote.score(plans).stream().mapToDouble(PlanScorer.Scored::fitness).toArray();
+                assertThat(plans).hasSizeGreaterThan(2);
+                // within the budget the vote still tells plans apart (with a reference of unbounded plans every
+                // feasible plan sat near percentile 0)
+                assertThat(java.util.Arrays.stream(f).max().orElseThrow() - java.util.Arrays.stream(f).min()
+                        .orElseThrow()).isGreaterThan(0.2);
+            }
+        }
+    }
+
+    @Test
     void perPlanProxiesRunAndProbeTracksFirstOrderPrediction() {
         try (CausalLM model = HfCheckpoint.load(LLAMA, ComputeSettings.cpu())) {
             List<AdapterSite> sites = model.config().sites(true);
