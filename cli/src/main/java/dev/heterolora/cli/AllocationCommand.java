@@ -102,7 +102,7 @@ final class AllocationCommand implements Callable<Integer> {
     private void print(PrintWriter out, AllocationExperiment.Outcome o) {
         if (json) {
             ObjectNode j = Json.object().put("run", o.runId()).put("steps", steps).put("seeds", seeds)
-                    .put("failed_cells", o.failed());
+                    .put("cells", o.cells().size()).put("cells_here", o.completedHere()).put("failed_cells", o.failed());
             j.set("table", AllocationTable.toJson(o.rows(), Json.MAPPER));
             out.println(j);
             return;
