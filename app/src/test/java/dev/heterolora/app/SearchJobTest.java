@@ -69,6 +69,28 @@ class SearchJobTest {
     }
 
     @Test
+    void theRefineStageHalvesTheCandidatesAndItsWinnerIsWhatTrainBestTrains(@TempDir Path tmp) {
+        try (StudyStore db = StudyStore.open("jdbc:h2:" + tmp.resolve("db"))) {
+            SearchConfig config = request("random", ROWS).resolve(tmp, CPU, LOG);
+            long study = SearchJob.start(db, config, null, CPU, SearchProgress.NONE, LOG).studyId();
+            assertThat(RefineStage.winner(db, study)).isEmpty();
+            RefineStage.Outcome o = RefineStage.run(db, study, config, new RefineStage.Request(3, 8, 1e-3, 4, 8, 2),
+                    CPU, LOG);
+            assertThat(o.entries()).extracting(RefineStage.Entry::label).contains("peft-default")
+                    .filteredOn(l -> l.startsWith("trial ")).hasSize(3);
+            // every entry trained at the first rung; only the better half went on; the winner is the best at the end
+            assertThat(o.entries()).allSatisfy(e -> assertThat(e.losses()).isNotEmpty());
+            int rungs = o.entries().stream().mapToInt(e -> e.losses().size()).max().orElseThrow();
+            List<RefineStage.Entry> last = o.entries().stream().filter(e -> e.losses().size() == rungs).toList();
+            assertThat(last).hasSize(1).containsExactly(o.winner());
+            assertThat(o.entries().stream().filter(e -> e.losses().size() >= 2).count())
+                    .isLessThanOrEqualTo((o.entries().size() + 1) / 2);
+            assertThat(RefineStage.winner(db, study)).contains(o.winner().plan());
+            assertThat(db.validations(o.runId())).hasSize(o.entries().stream().mapToInt(e -> e.losses().size()).sum());
+        }
+    }
+
+    @Test
     void badRequestsFailInOneLineBeforeAnyWork(@TempDir Path tmp) {
         assertThatThrownBy(() -> request("annealing", ROWS).resolve(tmp, CPU, LOG))
                 .isInstanceOf(HeteroloraException.class).hasMessageNotContaining("\n");

@@ -67,13 +67,18 @@ public final class SiteStatistics implements AutoCloseable {
 
     /**
      * Runs the shared pass with fresh seeded adapters: rank {@code maxRanks[i]} at {@code sites[i]}, B = 0.
-     * Leaves the model without adapters. The mean gradients M and the A matrices stay on the device (for per-plan
-     * proxies) until {@link #close()}.
+     * The model must come without adapters (one that carries some is refused rather than stripped of them) and is
+     * left without adapters. The mean gradients M and the A matrices stay on the device (for per-plan proxies) until
+     * {@link #close()}.
      */
     public static SiteStatistics compute(CausalLM model, List<AdapterSite> sites, int[] maxRanks,
                                          List<List<int[]>> batches, long seed) {
         if (sites.size() != maxRanks.length) {
             throw new IllegalArgumentException("one max rank per site");
+        }
+        if (!model.adapters().isEmpty()) {
+            throw new HeteroloraException("proxy statistics are computed on the base model; this model carries "
+                    + model.adapters().size() + " adapters (load it without --adapter)");
         }
         TreeMap<AdapterSite, SiteAdapter> all = new TreeMap<>();
         for (int i = 0; i < sites.size(); i++) {

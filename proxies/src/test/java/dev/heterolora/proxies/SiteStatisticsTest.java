@@ -169,6 +169,19 @@ class SiteStatisticsTest {
     }
 
     @Test
+    void aModelThatCarriesAdaptersIsRefusedNotStripped() {
+        try (CausalLM model = HfCheckpoint.load(LLAMA, ComputeSettings.cpu())) {
+            List<AdapterSite> sites = model.config().sites(false);
+            model.applyPlan(AdapterPlan.uniform(sites, 2, 4.0), 5, 0f);
+            int[] max = sites.stream().mapToInt(s -> 2).toArray();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> SiteStatistics.compute(model, sites, max,
+                    List.of(List.of(new int[] {5, 9, 14, 3})), 1))
+                    .isInstanceOf(dev.heterolora.core.HeteroloraException.class).hasMessageContaining("adapters");
+            assertThat(model.adapters()).hasSize(sites.size());
+        }
+    }
+
+    @Test
     void theVoteSpreadsPlansWithinASmallBudgetOverItsPercentiles() {
         try (CausalLM model = HfCheckpoint.load(LLAMA, ComputeSettings.cpu())) {
             List<AdapterSite> sites = model.config().sites(true);
