@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Locale;
 import javax.imageio.ImageIO;
 import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.HeatMapChart;
 import org.knowm.xchart.HeatMapChartBuilder;
 import org.knowm.xchart.XYChart;
@@ -205,6 +207,28 @@ public final class Charts {
                 marked.stream().mapToDouble(Point::y).toArray(), HIGHLIGHT);
         if (baseline != null) {
             baseline.setMarker(SeriesMarkers.DIAMOND);
+        }
+        return image(chart);
+    }
+
+    /** One series of a bar chart with error bars: a value and a half-width per category (NaN = no bar). */
+    public record Bars(String label, List<Double> values, List<Double> halfWidths) {}
+
+    /**
+     * Bars per category with their confidence intervals as error bars, one series per group (e.g. per budget):
+     * how an experiment table's paired differences are drawn.
+     */
+    public static BufferedImage intervals(String title, String yTitle, List<String> categories, List<Bars> series) {
+        CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(title).yAxisTitle(yTitle)
+                .build();
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        chart.getStyler().setXAxisLabelRotation(30);
+        chart.getStyler().setErrorBarsColor(Color.DARK_GRAY);
+        int i = 0;
+        for (Bars b : series) {
+            List<Double> values = b.values().stream().map(v -> Double.isFinite(v) ? v : 0.0).toList();
+            List<Double> errors = b.halfWidths().stream().map(v -> Double.isFinite(v) ? v : 0.0).toList();
+            chart.addSeries(b.label(), categories, values, errors).setFillColor(SERIES[i++ % SERIES.length]);
         }
         return image(chart);
     }

@@ -8,10 +8,12 @@ import static dev.heterolora.results.Html.num;
 import static dev.heterolora.results.Html.percent;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.heterolora.studies.Metric;
 import dev.heterolora.studies.Run;
+import dev.heterolora.studies.Status;
 import dev.heterolora.studies.Study;
 import dev.heterolora.studies.StudyStorage;
 import dev.heterolora.studies.Trial;
@@ -127,7 +129,7 @@ public final class Report {
             html.append("<nav><a href=\"#configuration\">Configuration</a> · <a href=\"#history\">Search history</a>"
                     + " · <a href=\"#top\">Top trials</a> · <a href=\"#pareto\">Pareto front</a>"
                     + " · <a href=\"#allocation\">Allocation</a> · <a href=\"#validation\">Proxy validation</a>"
-                    + " · <a href=\"#runs\">Training runs</a></nav>\n");
+                    + " · <a href=\"#runs\">Training runs</a> · <a href=\"#experiments\">Experiments</a></nav>\n");
             configuration(trials.size());
             history(trials);
             topTrials(trials);
@@ -135,6 +137,7 @@ public final class Report {
             allocation();
             validation(runs);
             runs(runs);
+            experiments();
             html.append("</body>\n</html>\n");
             Path index = dir.resolve(INDEX);
             try {
@@ -406,6 +409,85 @@ public final class Report {
                         Charts.validationScatter(caption, proxy + " score", "trained loss", points),
                         "Proxy " + proxy + " against trained loss (run " + run.id() + "). " + caption + ".");
             }
+        }
+
+        /**
+         * The allocation experiments in the database (HeteroLoRA's comparison, not tied to one study): each table with
+         * its intervals, and the paired differences against the reference drawn with their 95 % CIs.
+         */
+        private void experiments() {
+            html.append("<h2 id=\"experiments\">Experiments</h2>\n");
+            List<Run> tables = store.runs(null).stream()
+                    .filter(r -> r.kind().equals("experiment-allocation") && r.status() == Status.FINISHED).toList();
+            if (tables.isEmpty()) {
+                note("No allocation experiment in this database yet (heterolora experiment allocation).");
+                return;
+            }
+            for (Run r : tables) {
+                JsonNode config = readJson(r.configJson());
+                String name = config.path("name").asText("?");
+                html.append("<h3>Allocation experiment '").append(esc(name)).append("' (run ").append(r.id())
+                        .append(")</h3>\n");
+                List<String> budgets = new ArrayList<>();
+                List<String> methods = new ArrayList<>();
+                List<List<String>> rows = new ArrayList<>();
+                for (JsonNode row : config.path("table")) {
+                    String budget = row.path("budget").asText();
+                    String method = row.path("method").asText();
+                    if (!budgets.contains(budget)) {
+                        budgets.add(budget);
+                    }
+                    if (!methods.contains(method)) {
+                        methods.add(method);
+                    }
+                    rows.add(List.of(esc(budget), "<span class=\"l\">" + esc(method) + "</span>",
+                            count(row.path("params").asLong()), interval(row.path("loss")),
+                            interval(row.path("accuracy")), interval(row.path("loss_vs_reference")),
+                            interval(row.path("accuracy_vs_reference"))));
+                }
+                Html.table(html, null, List.of("budget", "<span class=\"l\">method</span>", "params", "held-out loss",
+                        "accuracy", "Δ loss vs reference", "Δ accuracy vs reference"), rows);
+                List<Charts.Bars> bars = new ArrayList<>();
+                for (String budget : budgets) {
+                    List<Double> values = new ArrayList<>();
+                    List<Double> half = new ArrayList<>();
+                    for (String method : methods) {
+                        JsonNode d = null;
+                        for (JsonNode row : config.path("table")) {
+                            if (row.path("budget").asText().equals(budget) && row.path("method").asText().equals(method)) {
+                                d = row.path("loss_vs_reference");
+                            }
+                        }
+                        values.add(d == null ? Double.NaN : d.path("mean").asDouble(Double.NaN));
+                        half.add(d == null ? Double.NaN
+                                : (d.path("ci_high").asDouble(Double.NaN) - d.path("ci_low").asDouble(Double.NaN)) / 2);
+                    }
+                    bars.add(new Charts.Bars(budget, values, half));
+                }
+                chart("experiment-" + r.id() + "-loss-vs-reference.png", Charts.intervals("Held-out loss minus "
+                        + config.path("reference").asText("the reference") + " (paired by seed, 95% CI)", "Δ loss",
+                        methods, bars), "Below 0: the method's plan reached a lower held-out loss than the reference "
+                        + "at the same budget. " + config.path("seeds").asInt() + " seeds, " + config.path("steps")
+                        .asInt() + " SFT steps per plan.");
+            }
+        }
+
+        private static JsonNode readJson(String text) {
+            try {
+                return JSON.readTree(text);
+            } catch (JsonProcessingException e) {
+                throw new HeteroloraException("a stored experiment table is not readable JSON: " + e.getOriginalMessage());
+            }
+        }
+
+        private static String interval(JsonNode m) {
+            double mean = m.path("mean").asDouble(Double.NaN);
+            if (!Double.isFinite(mean)) {
+                return "–";
+            }
+            double lo = m.path("ci_low").asDouble(Double.NaN);
+            double hi = m.path("ci_high").asDouble(Double.NaN);
+            return num(mean) + (Double.isFinite(lo) ? " [" + num(lo) + ", " + num(hi) + "]" : "");
         }
 
         private void runs(List<Run> runs) {

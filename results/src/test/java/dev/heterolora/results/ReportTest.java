@@ -32,11 +32,33 @@ class ReportTest {
     private static RecordedStudy study;
     private static List<Path> files;
     private static String html;
+    private static long experimentRun;
+
+    /** An allocation experiment table as experiment allocation stores it (2 budgets x 2 methods x 2 seeds). */
+    private static long recordAllocationExperiment(StudyStore store) {
+        List<AllocationTable.Cell> cells = new java.util.ArrayList<>();
+        for (String budget : List.of("1%", "4%")) {
+            for (long seed = 0; seed < 2; seed++) {
+                cells.add(new AllocationTable.Cell(budget, seed, "peft-default", 100, 0.50 + seed / 100.0, 0.5,
+                        java.util.Map.of(), java.util.Map.of("fact", 0.8)));
+                cells.add(new AllocationTable.Cell(budget, seed, "search-snip", 120, 0.49 + seed / 90.0, 0.52,
+                        java.util.Map.of(), java.util.Map.of("fact", 0.81)));
+            }
+        }
+        var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        var config = mapper.createObjectNode().put("name", "unit").put("reference", "peft-default").put("seeds", 2)
+                .put("steps", 10);
+        config.set("table", AllocationTable.toJson(AllocationTable.rows(cells, "peft-default"), mapper));
+        long id = store.createRun(null, null, "experiment-allocation", config.toString(), null);
+        store.finishRun(id, dev.heterolora.studies.Status.FINISHED, null);
+        return id;
+    }
 
     @BeforeAll
     static void writeReport() throws IOException {
         store = RecordedStudy.open(dir);
         study = new RecordedStudy(store);
+        experimentRun = recordAllocationExperiment(store);
         files = Report.write(store, study.studyId, dir.resolve("report"));
         html = Files.readString(dir.resolve("report/index.html"), StandardCharsets.UTF_8);
     }
@@ -52,7 +74,9 @@ class ReportTest {
         assertThat(files).extracting(p -> p.getFileName().toString()).containsExactly("index.html", "history.png",
                 "pareto.png", "allocation-1.png", "allocation-2.png", "allocation-3.png",
                 "validation-run" + v + "-gradnorm.png", "validation-run" + v + "-params.png",
-                "validation-run" + v + "-snip.png", "curve-reward_mean.png", "curve-kl.png", "curve-win_rate.png");
+                "validation-run" + v + "-snip.png", "curve-reward_mean.png", "curve-kl.png", "curve-win_rate.png",
+                "experiment-" + experimentRun + "-loss-vs-reference.png");
+        assertThat(html).contains("Allocation experiment 'unit' (run " + experimentRun + ")", "Δ loss vs reference");
         assertThat(files).allSatisfy(f -> assertThat(f.getParent()).isEqualTo(dir.resolve("report").toAbsolutePath()));
     }
 
@@ -148,7 +172,9 @@ class ReportTest {
     void anEmptyStudyGetsAPageWithoutCharts(@TempDir Path out) throws IOException {
         long empty = store.createStudy(new NewStudy("empty", 1, "ga", "1%", 10, 1000, null, null, "{}", "not json"));
         List<Path> written = Report.write(store, empty, out.resolve("e"));
-        assertThat(written).extracting(p -> p.getFileName().toString()).containsExactly("index.html");
+        // the database's allocation experiment is shown with every study's report
+        assertThat(written).extracting(p -> p.getFileName().toString()).containsExactly("index.html",
+                "experiment-" + experimentRun + "-loss-vs-reference.png");
         assertThat(Files.readString(written.get(0))).contains("The study has no trials yet.",
                 "No validation run for this study yet", "No run is linked to this study yet.");
     }
