@@ -1,7 +1,6 @@
 package dev.heterolora.dashboard;
 
 import dev.heterolora.core.HeteroloraException;
-import dev.heterolora.studies.DashboardReader;
 import dev.heterolora.studies.Run;
 import dev.heterolora.studies.Status;
 import dev.heterolora.studies.Study;
@@ -64,7 +63,7 @@ final class ReadOnlyDatabase implements AutoCloseable {
 
     private static Connection connect(StudyDatabase database) {
         try {
-            Connection c = DashboardReader.open(database);
+            Connection c = database.readerConnection();
             c.setReadOnly(true);
             return c;
         } catch (SQLException e) {

@@ -125,8 +125,11 @@ public final class StudyDatabase {
         }
     }
 
-    /** A new connection as the SELECT-only reader; on an H2 file, a read-only one. */
-    Connection readerConnection() throws SQLException {
+    /**
+     * A new connection as the SELECT-only reader; on an H2 file, a read-only one. It creates and migrates nothing:
+     * for read-only views that keep a connection and bind parameters (the dashboard).
+     */
+    public Connection readerConnection() throws SQLException {
         String reader = passwords(false).reader();
         if (reader == null) {
             throw new HeteroloraException("the read-only console on " + url() + " needs the reader's password (set "
