@@ -2,6 +2,7 @@ package dev.heterolora.app;
 
 import dev.heterolora.studies.Status;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.heterolora.core.AdapterPlan;
 import dev.heterolora.core.HeteroloraException;
 import dev.heterolora.model.CausalLM;
@@ -222,8 +223,28 @@ public final class SearchJob {
             if (!result.paretoFront().isEmpty()) {
                 markPareto(db, studyId, result.paretoFront());
             }
-            return new Answer(result, Baseline.evaluateAll(space, fitness, c.settings()));
+            List<BaselineResult> baselines = Baseline.evaluateAll(space, fitness, c.settings());
+            storeBaselines(db, studyId, space, c, fitness, baselines);
+            return new Answer(result, baselines);
         }
+    }
+
+    /** The run kind that keeps a study's baselines (each with its plan, but random's 20) for reports and views. */
+    public static final String BASELINES = "baselines";
+
+    private static void storeBaselines(StudyStorage db, long studyId, SearchSpace space, SearchConfig c,
+                                       PlanFitness fitness, List<BaselineResult> baselines) {
+        ObjectNode o = Json.object();
+        var list = o.putArray("baselines");
+        for (BaselineResult b : baselines) {
+            ObjectNode j = b.toJson();
+            if (b instanceof BaselineResult.Scored s && s.baseline() != Baseline.RANDOM) {
+                j.set("plan", s.baseline().plans(space, c.settings(), fitness.surrogate()).get(0).toJson());
+            }
+            list.add(j);
+        }
+        long run = db.createRun(studyId, null, BASELINES, o.toString(), null);
+        db.finishRun(run, Status.FINISHED, null);
     }
 
     private static void markPareto(StudyStorage db, long studyId, List<ScoredPlan> front) {

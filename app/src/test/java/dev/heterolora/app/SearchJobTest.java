@@ -50,6 +50,15 @@ class SearchJobTest {
             double best = trials.stream().mapToDouble(Trial::fitness).max().orElseThrow();
             assertThat(o.result().best().evaluation().fitness()).isEqualTo(best);
             assertThat(trials).allSatisfy(t -> assertThat(t.params()).isLessThanOrEqualTo(config.budgetLimit()));
+            // the baselines scored with the same objective are kept with the study, each with its plan
+            var stored = db.runs(o.studyId()).stream().filter(r -> r.kind().equals(SearchJob.BASELINES)).toList();
+            assertThat(stored).hasSize(1);
+            var baselines = Json.read(stored.get(0).configJson()).get("baselines");
+            assertThat(baselines).hasSameSizeAs(o.baselines());
+            assertThat(baselines).anySatisfy(b -> {
+                assertThat(b.get("name").asText()).isEqualTo("peft-default");
+                assertThat(b.get("plan").get("sites").size()).isPositive();
+            });
         }
     }
 

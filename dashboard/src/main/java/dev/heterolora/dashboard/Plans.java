@@ -17,8 +17,9 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * Plans drawn as layers × site-kind heat maps: a study's best distinct plans beside the best plans of the other
- * studies at the same budget on the same model (the baselines and other strategies it should beat), and the plan a
+ * Plans drawn as layers × site-kind heat maps: a study's best distinct plans beside the baselines its search scored
+ * at the same budget (peft-default, all-linear, uniform, topk) and the best plans of the other studies at the same
+ * budget on the same model (other strategies it should beat), and the plan a
  * run trained. Every cell carries what the hover shows: site, rank, alpha and the adapter's parameter count (from the
  * model configuration the study stored; absent when it cannot be read).
  */
@@ -83,7 +84,31 @@ final class Plans {
                         model));
             }
         }
+        compared.addAll(0, baselines(study, model));
         return grid(study.searchSpaceJson(), best, compared);
+    }
+
+    /**
+     * The baselines the search scored at the study's budget with its own objective (stored by the search as a run of
+     * kind {@code baselines}), each drawn with its plan; random's mean over 20 plans has no single plan to draw.
+     */
+    private List<Plan> baselines(Study study, Optional<ModelConfig> model) {
+        Optional<String> stored = db.first("SELECT config_json FROM run WHERE study_id = ? AND kind = 'baselines' "
+                + "AND status = 'finished' ORDER BY id DESC FETCH FIRST 1 ROWS ONLY", rs -> rs.getString(1), study.id());
+        List<Plan> out = new ArrayList<>();
+        JsonNode root = stored.map(JsonText::parse).orElse(null);
+        if (root == null) {
+            return out;
+        }
+        for (JsonNode b : root.path("baselines")) {
+            Optional<PlanAllocation> plan = b.has("plan") ? parse(b.get("plan").toString()) : Optional.empty();
+            if (plan.isPresent()) {
+                out.add(new Plan("baseline " + b.path("name").asText(), study.id(), b.path("name").asText(), null,
+                        b.path("fitness").asDouble(Double.NaN), b.path("params").asLong(), Map.of(),
+                        cells(plan.get(), model)));
+            }
+        }
+        return out;
     }
 
     /** A study's feasible trials with the highest finite fitness (ties: the earliest), as the store ranks them. */

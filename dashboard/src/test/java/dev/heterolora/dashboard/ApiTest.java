@@ -181,9 +181,12 @@ class ApiTest {
         assertThat(grid.get("best")).hasSize(3);
         assertThat(grid.get("best").get(0).get("trial_id").asLong()).isEqualTo(recorded.bestTrial);
         JsonNode compared = grid.get("compared");
-        assertThat(compared).hasSize(1);
-        assertThat(compared.get(0).get("strategy").asText()).isEqualTo("uniform");
-        assertThat(compared.get(0).get("study_id").asLong()).isEqualTo(recorded.baselineStudy);
+        assertThat(compared).hasSize(2);
+        // the search's own baselines first (random's mean has no single plan), then other studies at the budget
+        assertThat(compared.get(0).get("label").asText()).isEqualTo("baseline peft-default");
+        assertThat(compared.get(0).get("cells")).hasSize(4);
+        assertThat(compared.get(1).get("strategy").asText()).isEqualTo("uniform");
+        assertThat(compared.get(1).get("study_id").asLong()).isEqualTo(recorded.baselineStudy);
         long sum = 0;
         for (JsonNode cell : grid.get("best").get(0).get("cells")) {
             if (cell.get("kind").asText().equals("q")) {
@@ -208,11 +211,11 @@ class ApiTest {
 
     @Test
     void runsAreListedAndARunHasItsPlanCheckpointAndMetricSeries() throws Exception {
-        assertThat(json("/api/runs").get("total").asInt()).isEqualTo(4);
+        assertThat(json("/api/runs").get("total").asInt()).isEqualTo(5);
         assertThat(ids(json("/api/runs?kind=experiment-*").get("items")))
                 .containsExactly(recorded.allocationExperiment, recorded.rlhfExperiment);
-        assertThat(ids(json("/api/studies/1/runs").get("items"))).containsExactly(recorded.validationRun,
-                recorded.ppoRun);
+        assertThat(ids(json("/api/studies/1/runs").get("items"))).containsExactlyInAnyOrder(recorded.validationRun,
+                recorded.ppoRun, recorded.baselinesRun);
         JsonNode run = json("/api/runs/" + recorded.ppoRun);
         assertThat(run.get("summary").get("last_step").asInt()).isEqualTo(RecordedDatabase.PPO_STEPS - 1);
         assertThat(run.get("config").get("regulariser").asText()).isEqualTo("kl");

@@ -158,10 +158,11 @@ class BrowserTest {
         assertThat(await(By.id("title")).getText()).isEqualTo("Study 1: recorded-ga");
         assertThat(chartsDrawn("#history", 1)).isEqualTo(1);
         assertThat(chartsDrawn("#pareto", 1)).isEqualTo(1);
-        assertThat(chartsDrawn("#plans", 4)).as("3 best plans and the baseline").isEqualTo(4);
+        assertThat(chartsDrawn("#plans", 5)).as("3 best plans, the search's peft-default baseline and the uniform study")
+                .isEqualTo(5);
         assertThat(chartsDrawn("#validation", 5)).as("a scatter per proxy with scores").isEqualTo(5);
         assertThat(await(By.cssSelector("#trials tbody tr td")).getText()).isEqualTo(String.valueOf(recorded.bestTrial));
-        assertThat(await(By.cssSelector("#runs tbody")).findElements(By.tagName("tr"))).hasSize(2);
+        assertThat(await(By.cssSelector("#runs tbody")).findElements(By.tagName("tr"))).hasSize(3);
         screenshot("study");
     }
 

@@ -42,6 +42,8 @@ final class RecordedDatabase {
     final long validationRun;
     final long rlhfExperiment;
     final long allocationExperiment;
+    /** The baselines run the search stored with the recorded study. */
+    final long baselinesRun;
     final long baselineStudy;
     final long hostileStudy;
     final int units;
@@ -79,6 +81,12 @@ final class RecordedDatabase {
                       "accuracy_by_kind":{"facts":{"mean":0.56,"ci_low":0.5,"ci_high":0.62,"n":3}},
                       "loss_vs_reference":{"mean":-0.05,"ci_low":-0.08,"ci_high":-0.02,"n":3}}]}""", null);
             store.finishRun(allocationExperiment, Status.FINISHED, null);
+            // the baselines the search scored, as SearchJob stores them with the study
+            baselinesRun = store.createRun(STUDY, null, "baselines", """
+                    {"baselines":[{"name":"peft-default","fits":true,"params":512,"fitness":0.002,
+                      "plan":{"sites":{"0.q":1,"0.v":1,"1.q":1,"1.v":1}}},
+                     {"name":"random","fits":true,"params":3000,"fitness":0.001}]}""", null);
+            store.finishRun(baselinesRun, Status.FINISHED, null);
             baselineStudy = store.createStudy(new NewStudy("uniform baseline", 11, "uniform", study.budgetText(),
                     study.budgetLimit(), study.baseParams(), study.modelPath(), study.modelHash(), study.configJson(),
                     study.searchSpaceJson()));
