@@ -77,7 +77,8 @@ public final class Generator {
         boolean[] done = new boolean[batch];
         SplittableRandom rng = new SplittableRandom(settings.seed());
         CausalLM.Merged merged = model.mergeAdapters();
-        try (KvCache cache = new KvCache(model.manager(), model.config().layers())) {
+        long length = (long) longest + settings.maxNewTokens();
+        try (KvCache cache = new KvCache(model.manager(), model.config().layers(), length)) {
             long[] stepIds = ids;
             long[] stepMask = mask;
             int width = longest;
