@@ -1,5 +1,6 @@
 package dev.heterolora.app;
 
+import ai.djl.ndarray.types.DataType;
 import dev.heterolora.model.ComputeSettings;
 import dev.heterolora.trainer.world.WorldBuilder;
 import dev.heterolora.trainer.world.WorldSpec;
@@ -24,7 +25,10 @@ public final class WorldHome {
         Path dir = dir(home);
         if (!Files.isRegularFile(dir.resolve(WorldBuilder.REPORT))) {
             log.println("building the embedded world in " + dir + " (first use; a few minutes)...");
-            WorldBuilder.build(WorldSpec.defaults(), WorldBuilder.Training.defaults(), compute, dir, true, true);
+            // the world is always trained in fp32 on the command's device: an fp16 build is slower on a CPU and is not
+            // the world the quality figures describe
+            WorldBuilder.build(WorldSpec.defaults(), WorldBuilder.Training.defaults(),
+                    new ComputeSettings(compute.device(), DataType.FLOAT32), dir, true, true);
         }
         return dir;
     }
