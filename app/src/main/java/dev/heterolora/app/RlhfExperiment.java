@@ -66,15 +66,14 @@ public final class RlhfExperiment {
         }
     }
 
-    /** The table and the run that stores it. */
-    public record Outcome(long runId, List<Row> rows) {}
-
-    /** Runs every variant and seed and stores the table. */
-    public static Outcome run(StudyStorage db, Path home, Request r, ComputeSettings compute, Launcher launcher,
-                              PrintStream log) {
+    /**
+     * Runs every variant and seed. It holds no database connection while the runs go (each run is a process that
+     * opens the study database itself); {@link #store} records the table afterwards.
+     */
+    public static List<Row> run(Path home, Request r, ComputeSettings compute, Launcher launcher, PrintStream log) {
         Path world = WorldHome.ensure(home, compute, log);
         ModelConfig config = ModelConfig.read(WorldHome.policy(world));
-        Path runs = home.resolve("runs").resolve("experiment-rlhf");
+        Path runs = runsDir(home);
         List<Row> rows = new ArrayList<>();
         PpoSettings base = r.base();
         if (r.full()) {
@@ -90,10 +89,19 @@ public final class RlhfExperiment {
             rows.add(variant("LoRA r" + r.rank() + " / " + reg.id(), List.of("--uniform-rank",
                     String.valueOf(r.rank())), base.withRegulariser(reg), lora, r.seeds(), runs, launcher, log));
         }
-        long id = db.createRun(null, null, "experiment-rlhf", table(rows, base, r.seeds()).toString(),
-                runs.toString());
+        return rows;
+    }
+
+    /** Stores the table as a finished run of kind {@code experiment-rlhf}; returns its id. */
+    public static long store(StudyStorage db, Path home, Request r, List<Row> rows) {
+        long id = db.createRun(null, null, "experiment-rlhf", table(rows, r.base(), r.seeds()).toString(),
+                runsDir(home).toString());
         db.finishRun(id, Status.FINISHED, null);
-        return new Outcome(id, rows);
+        return id;
+    }
+
+    private static Path runsDir(Path home) {
+        return home.resolve("runs").resolve("experiment-rlhf");
     }
 
     private static Row variant(String name, List<String> tuning, PpoSettings settings, long trainable, int seeds,

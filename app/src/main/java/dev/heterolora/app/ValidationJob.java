@@ -28,9 +28,10 @@ import java.util.stream.Collectors;
 
 /**
  * The validation use case: do the proxies predict anything? Trains plans spread over a study's fitness range (plus
- * the baselines peft-default and all-linear at the same budget, when they fit) briefly with the same data order and seed, measures the held-out loss
- * (and oracle accuracy on the embedded world), and stores each proxy's rank correlation with the result, with
- * bootstrap intervals and the regret of its top pick. A run that was interrupted continues where it stopped.
+ * the baselines peft-default and all-linear at the same budget, when they fit; seeded random plans within the budget
+ * fill the sample when the study has fewer distinct plans, as an exact search has one) briefly with the same data
+ * order and seed, measures the held-out loss (and oracle accuracy on the embedded world), and stores each proxy's
+ * rank correlation with the result, with bootstrap intervals and the regret of its top pick. A run that was interrupted continues where it stopped.
  */
 public final class ValidationJob {
     private ValidationJob() {}
@@ -97,18 +98,24 @@ public final class ValidationJob {
                 .sorted((a, b) -> Double.compare(b.fitness(), a.fitness()))
                 .forEach(t -> distinct.putIfAbsent(AdapterPlan.fromJson(t.planJson()).toJsonString(), t));
         List<Trial> ranked = new ArrayList<>(distinct.values());
-        if (ranked.size() < 2) {
-            throw new HeteroloraException("study " + s.id() + " has fewer than 2 distinct feasible plans");
+        if (ranked.isEmpty()) {
+            throw new HeteroloraException("study " + s.id() + " has no feasible plan");
         }
         List<Candidate> out = new ArrayList<>();
         int n = Math.min(sample, ranked.size());
         for (int i = 0; i < n; i++) {
-            Trial t = ranked.get((int) Math.round(i * (ranked.size() - 1.0) / (n - 1)));
+            Trial t = ranked.get(n == 1 ? 0 : (int) Math.round(i * (ranked.size() - 1.0) / (n - 1)));
             out.add(new Candidate("trial " + t.id(), t.id(), AdapterPlan.fromJson(t.planJson()), t.params(),
                     t.proxyScores()));
         }
         List<AdapterPlan> baselines = new ArrayList<>();
         List<String> labels = new ArrayList<>();
+        // an exact search stores one plan (the optimum): seeded random plans within the budget give the spread
+        List<AdapterPlan> random = Baseline.RANDOM.plans(space, config.settings(), Optional.empty());
+        for (int i = 0; i < Math.min(sample - n, random.size()); i++) {
+            baselines.add(random.get(i));
+            labels.add("random " + (i + 1));
+        }
         for (Baseline b : List.of(Baseline.PEFT_DEFAULT, Baseline.ALL_LINEAR)) {
             if (b.inapplicable(space, config.settings(), false).isPresent()) {
                 continue;
@@ -121,6 +128,9 @@ public final class ValidationJob {
             AdapterPlan plan = b.plans(space, config.settings(), Optional.empty()).get(0);
             baselines.add(plan);
             labels.add(b.id() + " r=" + plan.adapters().values().iterator().next().rank());
+        }
+        if (out.size() + baselines.size() < 2) {
+            throw new HeteroloraException("study " + s.id() + " gives fewer than 2 plans to validate");
         }
         if (!baselines.isEmpty()) {
             try (SearchJob.Scoring scoring = SearchJob.scoring(config, space, compute, log)) {

@@ -88,12 +88,13 @@ final class ExperimentCommand implements Runnable {
                 args.addAll(store.arguments());
                 return ChildProcess.runHeterolora(args);
             };
+            var request = new RlhfExperiment.Request(base, regularisers, seeds, rank, !noFull, fullLr);
+            List<Row> rows = RlhfExperiment.run(store.home(), request, model.compute(), launcher, System.err);
             try (StudyStore db = store.open()) {
-                RlhfExperiment.Outcome o = RlhfExperiment.run(db, store.home(), new RlhfExperiment.Request(base,
-                        regularisers, seeds, rank, !noFull, fullLr), model.compute(), launcher, System.err);
-                System.err.println("experiment stored as run " + o.runId() + " (its config_json holds the table)");
-                print(spec.commandLine().getOut(), o.rows(), base);
+                long id = RlhfExperiment.store(db, store.home(), request, rows);
+                System.err.println("experiment stored as run " + id + " (its config_json holds the table)");
             }
+            print(spec.commandLine().getOut(), rows, base);
             return 0;
         }
 
