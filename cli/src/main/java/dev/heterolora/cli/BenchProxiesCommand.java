@@ -1,20 +1,12 @@
 package dev.heterolora.cli;
 
-import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.training.GradientCollector;
 import dev.heterolora.core.AdapterPlan;
 import dev.heterolora.core.AdapterSite;
 import dev.heterolora.model.CausalLM;
 import dev.heterolora.core.HeteroloraException;
-import dev.heterolora.model.LanguageModelLoss;
-import dev.heterolora.model.LoraAdapter;
 import dev.heterolora.model.PeakMemory;
 import dev.heterolora.core.SiteAdapter;
-import dev.heterolora.model.TokenBatch;
+import dev.heterolora.proxies.NaivePass;
 import dev.heterolora.proxies.PlanScorer;
 import dev.heterolora.proxies.ProxyBatches;
 import dev.heterolora.proxies.SiteStatistics;
@@ -150,34 +142,9 @@ final class BenchProxiesCommand implements Callable<Integer> {
         }
         long t0 = System.nanoTime();
         for (int k = 0; k < naive; k++) {
-            naiveGradNorm(lm, plans.get(k), data);
+            NaivePass.gradNorm(lm, plans.get(k), data);
         }
         double naiveRate = naive / ((System.nanoTime() - t0) / 1e9);
         return new Row(name, sites.size(), shared, tableRate, naiveRate, memory.peakBytes());
-    }
-
-    /** What the shared pass replaces: install the plan and back-propagate every minibatch through it. */
-    private static double naiveGradNorm(CausalLM lm, AdapterPlan plan, List<List<int[]>> data) {
-        lm.applyPlan(plan, 1, 0f);
-        double total = 0;
-        for (List<int[]> batch : data) {
-            try (NDManager scope = lm.manager().newSubManager()) {
-                TokenBatch b = TokenBatch.rightPadded(scope, batch, 0);
-                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                    gc.backward(LanguageModelLoss.of(lm, lm.hidden(b.ids(), b.mask(), null, true), b.ids(), b.mask())
-                            .mean());
-                }
-                NDList norms = new NDList();
-                for (LoraAdapter a : lm.adapters().values()) {
-                    NDArray g = a.b().getArray().getGradient();
-                    g.attach(scope);
-                    norms.add(g.norm());
-                    g.subi(g);
-                }
-                total += NDArrays.stack(norms).sum().getFloat();
-            }
-        }
-        lm.removeAdapters();
-        return total;
     }
 }

@@ -24,8 +24,8 @@ import picocli.CommandLine.Model.CommandSpec;
  * listens; while it runs, every command on that data directory goes through it by itself.
  */
 @Command(name = "server", description = "Share the data directory's study database between processes and machines "
-        + "(an H2 TCP server).", subcommands = {ServerCommand.Start.class, ServerCommand.Stop.class,
-            ServerCommand.Status.class, ServerCommand.Run.class})
+        + "(an H2 TCP server).", subcommands = {ServerCommand.Start.class, ServerLifecycle.Stop.class,
+            ServerLifecycle.Status.class, ServerLifecycle.Run.class})
 final class ServerCommand implements Runnable {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
@@ -37,7 +37,8 @@ final class ServerCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    private static String describe(H2Server.Info s) {
+    /** A running server as one line: address, port and pid. */
+    static String describe(H2Server.Info s) {
         return s.address() + ":" + s.port() + " (pid " + s.pid() + ")";
     }
 
@@ -109,65 +110,6 @@ final class ServerCommand implements Runnable {
         private static String lastLine(Path log) throws IOException {
             List<String> lines = Files.readAllLines(log);
             return lines.isEmpty() ? "no output" : lines.get(lines.size() - 1);
-        }
-    }
-
-    /** {@code server run}: what {@code start} runs in the background. */
-    @Command(name = "run", hidden = true, description = "Run the server in this process until it is stopped.")
-    static final class Run implements Callable<Integer> {
-        @Mixin
-        StoreOptions store;
-
-        @Spec
-        CommandSpec spec;
-
-        @Option(names = "--port")
-        int port;
-
-        @Override
-        public Integer call() throws InterruptedException {
-            H2Server server = H2Server.start(store.home().toAbsolutePath(), port);
-            Runtime.getRuntime().addShutdownHook(new Thread(server::close));
-            spec.commandLine().getOut().println("serving on port " + server.port());
-            spec.commandLine().getOut().flush();
-            server.awaitStop();
-            return 0;
-        }
-    }
-
-    /** {@code server stop}. */
-    @Command(name = "stop", description = "Stop the server (open connections are closed).")
-    static final class Stop implements Callable<Integer> {
-        @Mixin
-        StoreOptions store;
-
-        @Spec
-        CommandSpec spec;
-
-        @Override
-        public Integer call() {
-            Optional<H2Server.Info> stopped = H2Server.stop(store.home().toAbsolutePath(), Duration.ofSeconds(30));
-            spec.commandLine().getOut().println(stopped.map(s -> "stopped the server on " + describe(s))
-                    .orElse("no server running for " + store.home()));
-            return 0;
-        }
-    }
-
-    /** {@code server status}: exit 0 while one runs, 3 if none. */
-    @Command(name = "status", description = "Say whether a server runs for the data directory (exit 3 if not).")
-    static final class Status implements Callable<Integer> {
-        @Mixin
-        StoreOptions store;
-
-        @Spec
-        CommandSpec spec;
-
-        @Override
-        public Integer call() {
-            Optional<H2Server.Info> running = H2Server.running(store.home().toAbsolutePath());
-            spec.commandLine().getOut().println(running.map(s -> "running on " + describe(s))
-                    .orElse("not running"));
-            return running.isPresent() ? 0 : 3;
         }
     }
 }
