@@ -116,19 +116,10 @@ public final class RefineStage {
                         new ArrayList<>()));
             }
         }
-        for (Baseline b : List.of(Baseline.PEFT_DEFAULT, Baseline.ALL_LINEAR)) {
-            if (b.inapplicable(space, config.settings(), false).isPresent()) {
-                continue;
-            }
-            var unfit = b.doesNotFit(space, config.settings());
-            if (unfit.isPresent()) {
-                log.println("refine: no " + b.id() + " candidate: " + unfit.get().message());
-                continue;
-            }
-            AdapterPlan plan = b.plans(space, config.settings(), Optional.empty()).get(0);
-            distinct.putIfAbsent(plan.toJsonString(), new Entry(b.id(), null, plan,
-                    plan.trainableParameters(config.modelConfig()), new ArrayList<>()));
-        }
+        Baseline.fittingPlans(List.of(Baseline.PEFT_DEFAULT, Baseline.ALL_LINEAR), space, config.settings(),
+                unfit -> log.println("refine: no " + unfit.baseline().id() + " candidate: " + unfit.message()))
+                .forEach((b, plan) -> distinct.putIfAbsent(plan.toJsonString(), new Entry(b.id(), null, plan,
+                        plan.trainableParameters(config.modelConfig()), new ArrayList<>())));
         return new ArrayList<>(distinct.values());
     }
 }

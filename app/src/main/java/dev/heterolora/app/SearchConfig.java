@@ -24,7 +24,8 @@ public record SearchConfig(String modelPath, String modelHash, ModelConfig model
 
     /**
      * The version of the search algorithms a study was made with; a study of another version cannot be replayed
-     * bit for bit (version 2: the auto strategy, seeded GA with scaled limits; studies without one are version 1).
+     * bit for bit nor resumed (version 2: the auto strategy, seeded GA with scaled limits; studies without one are
+     * version 1).
      */
     public static final int SEARCH_VERSION = 2;
 
@@ -52,9 +53,17 @@ public record SearchConfig(String modelPath, String modelHash, ModelConfig model
         return o;
     }
 
-    /** The search version a stored configuration was made with (1 when it predates versions). */
-    public static int searchVersion(JsonNode o) {
-        return o.path("search_version").asInt(1);
+    /**
+     * The stored configuration of study {@code studyId}, refused in one line when another search version made it:
+     * {@code "study N was made by search version V"} followed by {@code refusal} with this version for its {@code %d}.
+     */
+    public static SearchConfig ofThisVersion(JsonNode stored, long studyId, String refusal) {
+        int version = stored.path("search_version").asInt(1);
+        if (version != SEARCH_VERSION) {
+            throw new HeteroloraException("study " + studyId + " was made by search version " + version
+                    + refusal.formatted(SEARCH_VERSION));
+        }
+        return fromJson(stored);
     }
 
     public static SearchConfig fromJson(JsonNode o) {

@@ -144,13 +144,9 @@ public final class SearchJob {
         if (s.status() == Status.FINISHED) {
             throw new HeteroloraException("study " + studyId + " has finished; nothing to resume");
         }
-        var stored = Json.read(s.configJson());
-        if (SearchConfig.searchVersion(stored) != SearchConfig.SEARCH_VERSION) {
-            throw new HeteroloraException("study " + studyId + " was made by search version "
-                    + SearchConfig.searchVersion(stored) + " and cannot be resumed by version "
-                    + SearchConfig.SEARCH_VERSION + "; start a new study");
-        }
-        return execute(db, studyId, SearchConfig.fromJson(stored), compute, progress, log);
+        SearchConfig config = SearchConfig.ofThisVersion(Json.read(s.configJson()), studyId,
+                " and cannot be resumed by version %d; start a new study");
+        return execute(db, studyId, config, compute, progress, log);
     }
 
     /** Runs the search with the study's status kept true: running, then finished, failed or interrupted. */

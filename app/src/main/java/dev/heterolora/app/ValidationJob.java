@@ -116,19 +116,12 @@ public final class ValidationJob {
             baselines.add(random.get(i));
             labels.add("random " + (i + 1));
         }
-        for (Baseline b : List.of(Baseline.PEFT_DEFAULT, Baseline.ALL_LINEAR)) {
-            if (b.inapplicable(space, config.settings(), false).isPresent()) {
-                continue;
-            }
-            var unfit = b.doesNotFit(space, config.settings());
-            if (unfit.isPresent()) {
-                log.println("validate: no " + b.id() + " baseline: " + unfit.get().message());
-                continue;
-            }
-            AdapterPlan plan = b.plans(space, config.settings(), Optional.empty()).get(0);
-            baselines.add(plan);
-            labels.add(b.id() + " r=" + plan.adapters().values().iterator().next().rank());
-        }
+        Baseline.fittingPlans(List.of(Baseline.PEFT_DEFAULT, Baseline.ALL_LINEAR), space, config.settings(),
+                unfit -> log.println("validate: no " + unfit.baseline().id() + " baseline: " + unfit.message()))
+                .forEach((b, plan) -> {
+                    baselines.add(plan);
+                    labels.add(b.id() + " r=" + plan.adapters().values().iterator().next().rank());
+                });
         if (out.size() + baselines.size() < 2) {
             throw new HeteroloraException("study " + s.id() + " gives fewer than 2 plans to validate");
         }

@@ -68,13 +68,8 @@ final class ReplayCommand implements Callable<Integer> {
                 throw new HeteroloraException("study " + id + " is " + study.status() + "; resume it first "
                         + "(heterolora search --resume " + id + ")");
             }
-            var stored = Json.read(study.configJson());
-            if (SearchConfig.searchVersion(stored) != SearchConfig.SEARCH_VERSION) {
-                throw new HeteroloraException("study " + id + " was made by search version "
-                        + SearchConfig.searchVersion(stored) + "; this heterolora searches with version "
-                        + SearchConfig.SEARCH_VERSION + " and cannot replay it bit for bit");
-            }
-            SearchConfig config = SearchConfig.fromJson(stored);
+            SearchConfig config = SearchConfig.ofThisVersion(Json.read(study.configJson()), id,
+                    "; this heterolora searches with version %d and cannot replay it bit for bit");
             SearchSpace space = SearchJob.space(config);
             List<TrialRecord> records = SearchJob.records(db, id);
             Strategy strategy = Strategy.named(config.strategy());

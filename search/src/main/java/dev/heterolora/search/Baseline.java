@@ -8,10 +8,13 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -158,6 +161,28 @@ public enum Baseline {
         double mean = evaluations.stream().mapToDouble(Evaluation::fitness).average().orElseThrow();
         long parameters = Math.round(genotypes.stream().mapToLong(space::parameters).average().orElseThrow());
         return new BaselineResult.Scored(this, parameters, mean);
+    }
+
+    /**
+     * The one plan of each fixed rule in {@code rules} that applies to the space and fits its budget, in the given
+     * order (for trainings next to searched plans); a rule that cannot fit goes to {@code unfit} instead.
+     */
+    public static Map<Baseline, AdapterPlan> fittingPlans(List<Baseline> rules, SearchSpace space,
+                                                        SearchSettings settings,
+                                                        Consumer<BaselineResult.DoesNotFit> unfit) {
+        Map<Baseline, AdapterPlan> out = new LinkedHashMap<>();
+        for (Baseline b : rules) {
+            if (b.inapplicable(space, settings, false).isPresent()) {
+                continue;
+            }
+            Optional<BaselineResult.DoesNotFit> tooBig = b.doesNotFit(space, settings);
+            if (tooBig.isPresent()) {
+                unfit.accept(tooBig.get());
+            } else {
+                out.put(b, b.plans(space, settings, Optional.empty()).get(0));
+            }
+        }
+        return out;
     }
 
     /**
