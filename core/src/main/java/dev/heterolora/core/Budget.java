@@ -1,7 +1,10 @@
 package dev.heterolora.core;
 
 import java.math.BigDecimal;
+import java.math.MathContext;
 import java.math.RoundingMode;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -81,6 +84,39 @@ public record Budget(Kind kind, double value) {
         }
         BigDecimal number = number(trimmed, trimmed);
         return number.compareTo(BigDecimal.ONE) < 0 ? fraction(trimmed, number) : count(trimmed, number);
+    }
+
+    /** A fraction written without {@code %} above this share is most likely a forgotten {@code %}. */
+    private static final BigDecimal LIKELY_PERCENT = new BigDecimal("0.05");
+
+    /**
+     * A warning for a fraction above 5 % written without {@code %} ({@code 0.2} is 20 %, which users seldom mean),
+     * e.g. {@code 0.2 means 20 % of the trainable base; did you mean 0.2%?}; empty for every other spelling.
+     */
+    public static Optional<String> forgottenPercent(String text) {
+        Budget b = parse(text);
+        String trimmed = text.strip();
+        if (b.kind != Kind.FRACTION || trimmed.endsWith("%") || decimal(b.value).compareTo(LIKELY_PERCENT) <= 0) {
+            return Optional.empty();
+        }
+        return Optional.of(String.format("%s means %s of the trainable base; did you mean %s%%?", trimmed,
+                percent(decimal(b.value)), trimmed));
+    }
+
+    /**
+     * The budget for a base model of {@code baseParameters} parameters in words, e.g.
+     * {@code 24,678 parameters (20 % of 123,392)}; the share has at most three significant digits for a count.
+     */
+    public String describe(long baseParameters) {
+        BigDecimal share = kind == Kind.FRACTION ? decimal(value) : baseParameters == 0 ? null
+                : BigDecimal.valueOf(limit(baseParameters)).divide(BigDecimal.valueOf(baseParameters),
+                        new MathContext(3, RoundingMode.HALF_EVEN));
+        return String.format(Locale.ROOT, "%,d parameters (%s of %,d)", limit(baseParameters),
+                share == null ? "-" : percent(share), baseParameters);
+    }
+
+    private static String percent(BigDecimal fraction) {
+        return fraction.movePointRight(2).stripTrailingZeros().toPlainString() + " %";
     }
 
     private static BigDecimal number(String text, String digits) {

@@ -122,4 +122,24 @@ class BudgetTest {
                 .hasMessage("parameter budget count must be a whole number up to 9007199254740992, got 2.5");
         assertThatThrownBy(() -> new Budget(null, 1)).isInstanceOf(HeteroloraException.class);
     }
+
+    @Test
+    void aLargeFractionWithoutPercentIsFlaggedAndEveryOtherSpellingIsNot() {
+        assertThat(Budget.forgottenPercent("0.2"))
+                .contains("0.2 means 20 % of the trainable base; did you mean 0.2%?");
+        assertThat(Budget.forgottenPercent(" .5 ")).contains(".5 means 50 % of the trainable base; did you mean .5%?");
+        assertThat(Budget.forgottenPercent("0.05")).isEmpty(); // 5 % exactly may be meant
+        assertThat(Budget.forgottenPercent("0.002")).isEmpty();
+        assertThat(Budget.forgottenPercent("20%")).isEmpty();
+        assertThat(Budget.forgottenPercent("150k")).isEmpty();
+        assertThatThrownBy(() -> Budget.forgottenPercent("abc")).isInstanceOf(HeteroloraException.class);
+    }
+
+    @Test
+    void describeGivesTheLimitAndTheShareOfTheBase() {
+        assertThat(Budget.parse("0.2").describe(123_392)).isEqualTo("24,678 parameters (20 % of 123,392)");
+        assertThat(Budget.parse("0.2%").describe(123_392)).isEqualTo("246 parameters (0.2 % of 123,392)");
+        assertThat(Budget.parse("1k").describe(123_392)).isEqualTo("1,000 parameters (0.81 % of 123,392)");
+        assertThat(Budget.parse("1k").describe(0)).isEqualTo("1,000 parameters (- of 0)");
+    }
 }
