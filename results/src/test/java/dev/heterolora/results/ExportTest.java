@@ -9,12 +9,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.heterolora.studies.Metric;
 import dev.heterolora.studies.Run;
+import dev.heterolora.studies.Status;
 import dev.heterolora.studies.StudyStore;
 import dev.heterolora.studies.Trial;
+import dev.heterolora.studies.Validation;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -28,11 +31,20 @@ class ExportTest {
     static Path dir;
     private static StudyStore store;
     private static RecordedStudy study;
+    private static long experimentRunId;
+    private static final String EXPERIMENT = "{\"name\":\"small\",\"table\":[{\"budget\":\"1%\",\"method\":"
+            + "\"peft-default\",\"params\":120,\"loss\":{\"mean\":1.5,\"ci_low\":1.25,\"ci_high\":1.75}},"
+            + "{\"budget\":\"1%\",\"method\":\"random\",\"params\":118,\"loss\":{\"mean\":1.625,\"ci_low\":null,"
+            + "\"ci_high\":null}}]}";
 
     @BeforeAll
     static void record() {
         store = RecordedStudy.open(dir);
         study = new RecordedStudy(store);
+        experimentRunId = store.createRun(null, null, "experiment-allocation", EXPERIMENT, null);
+        store.finishRun(experimentRunId, Status.FINISHED, null);
+        store.finishRun(store.createRun(null, null, "experiment-allocation", "{\"table\":[]}", null), Status.FAILED,
+                "not finished: left out");
     }
 
     @AfterAll
@@ -43,7 +55,12 @@ class ExportTest {
     @Test
     void csvRoundTrip(@TempDir Path out) throws IOException {
         List<Path> files = Export.write(store, study.studyId, "CSV", out.resolve("export"));
-        assertThat(files).extracting(p -> p.getFileName().toString()).containsExactly("trials.csv", "metrics.csv");
+        assertThat(files).extracting(p -> p.getFileName().toString()).containsExactly("trials.csv", "metrics.csv",
+                "validations.csv", "correlations.csv", "experiments.csv");
+        assertThat(files).allSatisfy(f -> {
+            assertThat(f.getParent()).isEqualTo(out.resolve("export/study-" + study.studyId).toAbsolutePath());
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(f))).isEqualTo("rw-r--r--");
+        });
 
         String trialsText = Files.readString(files.get(0), StandardCharsets.UTF_8);
         assertThat(trialsText).endsWith("\r\n");
@@ -84,6 +101,30 @@ class ExportTest {
             assertThat(parse(ppoRows.get(i).get(6))).isEqualTo(Double.valueOf(ppo.get(i).value()));
         }
         assertThat(ppoRows.stream().filter(r -> r.get(6).isEmpty()).map(r -> r.get(5))).containsExactly("reward_mean");
+
+        List<List<String>> validations = parseCsv(Files.readString(files.get(2), StandardCharsets.UTF_8));
+        List<Validation> storedValidations = store.validations(study.validationRunId);
+        assertThat(validations).hasSize(1 + storedValidations.size()).hasSize(8);
+        assertThat(validations.get(0).subList(0, Export.VALIDATION_COLUMNS.size())).isEqualTo(Export.VALIDATION_COLUMNS);
+        for (int i = 0; i < storedValidations.size(); i++) {
+            Validation v = storedValidations.get(i);
+            List<String> row = validations.get(i + 1);
+            assertThat(row.get(2)).isEqualTo(v.label());
+            assertThat(parse(row.get(4))).isEqualTo(v.trainedLoss());
+            assertThat(parse(row.get(5))).isEqualTo(v.oracleAccuracy());
+            assertThat(parse(row.get(validations.get(0).indexOf("proxy_snip")))).isEqualTo(v.proxyScores().get("snip"));
+        }
+        List<List<String>> correlations = parseCsv(Files.readString(files.get(3), StandardCharsets.UTF_8));
+        assertThat(correlations.get(0)).isEqualTo(Export.CORRELATION_COLUMNS);
+        assertThat(correlations).hasSize(1 + store.correlations(study.validationRunId).size()).hasSizeGreaterThan(1);
+        List<List<String>> experiments = parseCsv(Files.readString(files.get(4), StandardCharsets.UTF_8));
+        assertThat(experiments).containsExactly(
+                List.of("run_id", "run_kind", "experiment", "budget", "method", "params", "loss.mean", "loss.ci_low",
+                        "loss.ci_high"),
+                List.of(Long.toString(experimentRunId), "experiment-allocation", "small", "1%", "peft-default", "120",
+                        "1.5", "1.25", "1.75"),
+                List.of(Long.toString(experimentRunId), "experiment-allocation", "small", "1%", "random", "118",
+                        "1.625", "", ""));
     }
 
     @Test
@@ -123,15 +164,23 @@ class ExportTest {
         }
         assertThat(metrics).isEqualTo(study.metricCount);
 
-        Path named = out.resolve("sub/named.json");
-        assertThat(Export.write(store, study.studyId, "json", named)).containsExactly(named.toAbsolutePath());
-        assertThat(new ObjectMapper().readTree(named.toFile())).isEqualTo(root.deepCopy());
+        assertThat(root.get("validations")).hasSize(store.validations(study.validationRunId).size());
+        assertThat(root.at("/validations/0/label").asText())
+                .isEqualTo(store.validations(study.validationRunId).get(0).label());
+        assertThat(root.get("correlations")).hasSize(store.correlations(study.validationRunId).size());
+        assertThat(root.get("experiments")).hasSize(1);
+        assertThat(root.at("/experiments/0/table")).isEqualTo(json.readTree(EXPERIMENT));
+
+        Path both = out.resolve("both");
+        assertThat(Export.write(store, study.studyId, "all", both)).hasSize(6)
+                .startsWith(both.toAbsolutePath().resolve("study-" + study.studyId + ".json"));
+        assertThat(json.readTree(both.resolve("study-" + study.studyId + ".json").toFile())).isEqualTo(root);
     }
 
     @Test
     void badFormatsAndPathsFailWithOneLine(@TempDir Path out) throws IOException {
         assertThatThrownBy(() -> Export.write(store, study.studyId, "xml", out)).isInstanceOf(HeteroloraException.class)
-                .hasMessage("unknown export format 'xml' (expected csv or json)");
+                .hasMessage("unknown export format 'xml' (expected all, csv or json)");
         assertThatThrownBy(() -> Export.write(store, 9_999, "csv", out)).isInstanceOf(HeteroloraException.class)
                 .hasMessage("no study with id 9999");
         Path file = Files.writeString(out.resolve("file.txt"), "x");
