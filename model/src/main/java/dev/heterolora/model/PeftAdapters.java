@@ -209,17 +209,16 @@ public final class PeftAdapters {
     }
 
     /**
-     * Writes the model's adapters to {@code dir} in PEFT's layout (plus {@value #SHORTCUT_FILE} when the plan has
-     * shortcuts). {@code r}/{@code lora_alpha} are the most common values; sites that differ go to the patterns.
+     * PEFT's {@code adapter_config.json} (a {@code LoraConfig}) for the projection sites of {@code plan}, so that
+     * Python users can train the plan with PEFT: {@code r}/{@code lora_alpha} are the most common values and sites
+     * that differ go to {@code rank_pattern}/{@code alpha_pattern}. Shortcut sites have no PEFT form and are left out.
      */
-    public static void export(CausalLM model, Path dir, String baseModelPath) {
-        ModelConfig config = model.config();
+    public static ObjectNode adapterConfig(ModelConfig config, AdapterPlan plan, String baseModelPath) {
         ModelFamily family = config.family();
-        Map<AdapterSite, LoraAdapter> all = model.adapters();
-        List<LoraAdapter> projections = all.values().stream().filter(a -> !a.site().kind().isShortcut()).toList();
-        List<LoraAdapter> shortcuts = all.values().stream().filter(a -> a.site().kind().isShortcut()).toList();
-        int r = mostCommon(projections, a -> a.shape().rank(), 8);
-        double alpha = mostCommon(projections, a -> a.shape().alpha(), 8.0);
+        List<Map.Entry<AdapterSite, SiteAdapter>> projections = plan.adapters().entrySet().stream()
+                .filter(e -> !e.getKey().kind().isShortcut()).toList();
+        int r = mostCommon(projections, e -> e.getValue().rank(), 8);
+        double alpha = mostCommon(projections, e -> e.getValue().alpha(), 8.0);
         ObjectNode cfg = JSON.createObjectNode();
         cfg.put("peft_type", "LORA");
         cfg.put("task_type", "CAUSAL_LM");
@@ -236,18 +235,36 @@ public final class PeftAdapters {
         cfg.putNull("modules_to_save");
         cfg.putNull("layers_to_transform");
         ArrayNode targets = cfg.putArray("target_modules");
-        targetModules(config, projections).forEach(targets::add);
+        targetModules(config, projections.stream().map(Map.Entry::getKey).toList()).forEach(targets::add);
         ObjectNode rankPattern = cfg.putObject("rank_pattern");
         ObjectNode alphaPattern = cfg.putObject("alpha_pattern");
+        for (Map.Entry<AdapterSite, SiteAdapter> e : projections) {
+            String key = patternKey(family, e.getKey());
+            if (e.getValue().rank() != r) {
+                rankPattern.put(key, e.getValue().rank());
+            }
+            if (e.getValue().alpha() != alpha) {
+                putNumber(alphaPattern, key, e.getValue().alpha());
+            }
+        }
+        return cfg;
+    }
+
+    /**
+     * Writes the model's adapters to {@code dir} in PEFT's layout (plus {@value #SHORTCUT_FILE} when the plan has
+     * shortcuts), with the configuration of {@link #adapterConfig}.
+     */
+    public static void export(CausalLM model, Path dir, String baseModelPath) {
+        ModelConfig config = model.config();
+        ModelFamily family = config.family();
+        Map<AdapterSite, LoraAdapter> all = model.adapters();
+        List<LoraAdapter> projections = all.values().stream().filter(a -> !a.site().kind().isShortcut()).toList();
+        List<LoraAdapter> shortcuts = all.values().stream().filter(a -> a.site().kind().isShortcut()).toList();
+        TreeMap<AdapterSite, SiteAdapter> shapes = new TreeMap<>();
+        projections.forEach(a -> shapes.put(a.site(), a.shape()));
+        ObjectNode cfg = adapterConfig(config, new AdapterPlan(shapes), baseModelPath);
         TreeMap<String, TensorData> tensors = new TreeMap<>();
         for (LoraAdapter a : projections) {
-            String key = patternKey(family, a.site());
-            if (a.shape().rank() != r) {
-                rankPattern.put(key, a.shape().rank());
-            }
-            if (a.shape().alpha() != alpha) {
-                putNumber(alphaPattern, key, a.shape().alpha());
-            }
             String name = PREFIX + family.peftModulePath(a.site());
             tensors.put(name + ".lora_A.weight", tensor(a.a().getArray()));
             tensors.put(name + ".lora_B.weight", tensor(a.b().getArray()));
@@ -283,8 +300,8 @@ public final class PeftAdapters {
      * Short names ({@code q_proj}) for kinds adapted in every layer; full module paths otherwise, so that PEFT
      * adapts exactly the plan's modules and no others.
      */
-    private static List<String> targetModules(ModelConfig config, List<LoraAdapter> projections) {
-        Map<SiteKind, List<AdapterSite>> byKind = projections.stream().map(LoraAdapter::site)
+    private static List<String> targetModules(ModelConfig config, List<AdapterSite> projections) {
+        Map<SiteKind, List<AdapterSite>> byKind = projections.stream()
                 .collect(Collectors.groupingBy(AdapterSite::kind, TreeMap::new, Collectors.toList()));
         TreeSet<String> out = new TreeSet<>();
         byKind.forEach((kind, sites) -> {
@@ -312,7 +329,7 @@ public final class PeftAdapters {
     }
 
     /** The most frequent value (ties: the one seen first), or {@code fallback} when there are no adapters. */
-    private static <T> T mostCommon(List<LoraAdapter> adapters, Function<LoraAdapter, T> key, T fallback) {
+    private static <E, T> T mostCommon(List<E> adapters, Function<E, T> key, T fallback) {
         Map<T, Long> counts = adapters.stream()
                 .collect(Collectors.groupingBy(key, LinkedHashMap::new, Collectors.counting()));
         T best = fallback;
