@@ -105,11 +105,12 @@ public record QueryResult(List<String> columns, List<List<Object>> rows, int upd
     }
 
     /**
-     * A JSON array with one object per row, keys in column order (a repeated column label gets a {@code _2},
-     * {@code _3}, ... suffix); non-finite doubles become {@code null}. A non-query gives {@code []}.
+     * A JSON array with one object per row, keys in column order and lower case (a repeated column label gets a
+     * {@code _2}, {@code _3}, ... suffix); non-finite doubles become {@code null}, decimals (an AVG's BigDecimal)
+     * JSON numbers of double precision. A non-query gives {@code []}.
      */
     public String toJson() {
-        List<String> keys = uniqueKeys(columns);
+        List<String> keys = uniqueKeys(columns.stream().map(c -> c.toLowerCase(java.util.Locale.ROOT)).toList());
         ArrayNode array = JSON.createArrayNode();
         for (List<Object> row : rows) {
             ObjectNode object = array.addObject();
@@ -192,7 +193,8 @@ public record QueryResult(List<String> columns, List<List<Object>> rows, int upd
             case null -> f.nullNode();
             case Double d -> Double.isFinite(d) ? f.numberNode(d) : f.nullNode();
             case Float x -> Float.isFinite(x) ? f.numberNode(x) : f.nullNode();
-            case BigDecimal b -> f.numberNode(b);
+            case BigDecimal b -> b.stripTrailingZeros().scale() <= 0 && b.toBigInteger().bitLength() < 64
+                    ? f.numberNode(b.longValue()) : f.numberNode(b.doubleValue());
             case BigInteger b -> f.numberNode(b);
             case Long l -> f.numberNode(l);
             case Number n -> f.numberNode(n.intValue());

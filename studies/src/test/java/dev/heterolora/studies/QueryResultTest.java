@@ -54,12 +54,16 @@ class QueryResultTest {
 
     @Test
     void jsonIsAnArrayOfObjectsWithNullForNaN() {
-        assertThat(SMALL.toJson()).isEqualTo("[{\"ID\":1,\"NAME\":\"alpha\",\"FITNESS\":0.5,\"NOTE\":null},"
-                + "{\"ID\":12,\"NAME\":\"b,c\",\"FITNESS\":0.3333333333333333,\"NOTE\":\"say \\\"hi\\\"\\nbye\"},"
-                + "{\"ID\":null,\"NAME\":null,\"FITNESS\":null,\"NOTE\":\"x\"}]");
+        assertThat(SMALL.toJson()).isEqualTo("[{\"id\":1,\"name\":\"alpha\",\"fitness\":0.5,\"note\":null},"
+                + "{\"id\":12,\"name\":\"b,c\",\"fitness\":0.3333333333333333,\"note\":\"say \\\"hi\\\"\\nbye\"},"
+                + "{\"id\":null,\"name\":null,\"fitness\":null,\"note\":\"x\"}]");
+        // an AVG's 27-digit decimal is a double-precision JSON number; a whole decimal stays whole
+        QueryResult avg = new QueryResult(List.of("AVG(FITNESS)", "N"), List.of(Arrays.asList(
+                new BigDecimal("0.123456789012345678901234567"), new BigDecimal("4.000"))), -1);
+        assertThat(avg.toJson()).isEqualTo("[{\"avg(fitness)\":0.12345678901234568,\"n\":4}]");
         QueryResult mixed = new QueryResult(List.of("ID", "ID", "OK", "ARR", "DEC"),
                 List.of(Arrays.asList(1, 2, true, List.of(1, 2), new BigDecimal("1.50"))), -1);
-        assertThat(mixed.toJson()).isEqualTo("[{\"ID\":1,\"ID_2\":2,\"OK\":true,\"ARR\":[1,2],\"DEC\":1.50}]");
+        assertThat(mixed.toJson()).isEqualTo("[{\"id\":1,\"id_2\":2,\"ok\":true,\"arr\":[1,2],\"dec\":1.5}]");
         assertThat(new QueryResult(List.of(), List.of(), 2).toJson()).isEqualTo("[]");
     }
 
