@@ -12,6 +12,7 @@ import dev.heterolora.model.PeftAdapters;
 import dev.heterolora.studies.StudyStorage;
 import dev.heterolora.trainer.RewardModel;
 import dev.heterolora.trainer.TokenCodec;
+import dev.heterolora.trainer.TrainerState;
 import dev.heterolora.trainer.Tuning;
 import dev.heterolora.trainer.ppo.PpoSettings;
 import dev.heterolora.trainer.ppo.PpoStep;
@@ -106,6 +107,11 @@ public final class RlhfJob {
         boolean full = !tuning.isLora();
         List<Task> eval = in.evalTasks().subList(0, Math.min(o.evalPrompts(), in.evalTasks().size()));
         Path checkpoint = outDir.resolve("checkpoint");
+        TrainerState state = new TrainerState(outDir, s.steps(), s.rolloutBatch());
+        if (resume != null) {
+            db.metrics(runId).stream().filter(m -> m.step() < resume.fromStep())
+                    .forEach(m -> state.add(m.step(), Map.of(m.name(), m.value())));
+        }
         Path start0 = resume != null && full ? resume.checkpoint() : in.policyDir();
         try (CausalLM policy = HfCheckpoint.load(start0, compute);
              CausalLM reference = full ? HfCheckpoint.load(in.policyDir(), compute) : null;
@@ -154,12 +160,13 @@ public final class RlhfJob {
                         m.put("eval_kl", tally.latest.klToReference());
                     }
                     db.recordMetrics(runId, step, m);
+                    state.record(step, m);
                     if (o.checkpointEvery() > 0 && ((step + 1) % o.checkpointEvery() == 0 || lastStep)) {
-                        save(policy, critic, trainer, tuning, in, checkpoint, step);
+                        save(policy, critic, trainer, tuning, in, checkpoint, step, true);
                     }
                     listener.stepDone(step, m, tally.latest);
                 }, fromStep);
-                save(policy, critic, trainer, tuning, in, outDir.resolve("final"), s.steps() - 1);
+                save(policy, critic, trainer, tuning, in, outDir.resolve("final"), s.steps() - 1, false);
             }
             db.finishRun(runId, Status.FINISHED, null);
             return new Outcome(runId, before, tally.latest, (System.nanoTime() - start) / 1e9, weightsMb, stateMb,
@@ -178,11 +185,12 @@ public final class RlhfJob {
     }
 
     /**
-     * Adapters in PEFT layout (or the full model), the value function, the optimizer state and the step, into
-     * {@code dir}, atomically.
+     * Adapters in PEFT layout (or the full model) and the value function into {@code dir}, atomically; with
+     * {@code resumable} (the checkpoint) also the optimizer state and the step. {@code final/} is left with what
+     * PEFT (or transformers) loads plus the value model, as PEFT users expect of an adapter folder.
      */
     private static void save(CausalLM policy, ValueFunction critic, PpoTrainer trainer, Tuning tuning, Inputs in,
-                             Path dir, int step) {
+                             Path dir, int step, boolean resumable) {
         try {
             Path tmp = Files.createTempDirectory(dir.getParent() == null ? Path.of(".") : createParent(dir),
                     ".checkpoint");
@@ -192,8 +200,10 @@ public final class RlhfJob {
                 HfCheckpoint.save(policy, tmp);
             }
             critic.saveInto(tmp);
-            trainer.saveState(tmp);
-            Files.writeString(tmp.resolve("step.txt"), Integer.toString(step));
+            if (resumable) {
+                trainer.saveState(tmp);
+                Files.writeString(tmp.resolve("step.txt"), Integer.toString(step));
+            }
             if (Files.exists(dir)) {
                 dev.heterolora.trainer.OutputDirectory.deleteTree(dir);
             }

@@ -110,6 +110,11 @@ public final class SearchJob {
                 maxRanks[s] = space.rank(s, space.rankCount(s) - 1);
             }
             SiteStatistics stats = SiteStatistics.compute(model, space.sites(), maxRanks, batches, c.settings().seed());
+            if (!Double.isFinite(stats.baseLoss())) {
+                stats.close();
+                throw new HeteroloraException("the base model's loss on the proxy rows is " + stats.baseLoss()
+                        + ": no proxy can rank adapters on it (fp16 overflow? try --dtype fp32)");
+            }
             log.printf("shared proxy pass: %d sites, %d minibatches of %d rows, %.2f s (base loss %.4f)%n",
                     space.size(), batches.size(), c.proxyBatchSize(), stats.seconds(), stats.baseLoss());
             List<ZeroCostProxy> objective = c.proxies().stream().map(ZeroCostProxy::parse).toList();

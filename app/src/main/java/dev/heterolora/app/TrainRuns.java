@@ -130,7 +130,7 @@ public final class TrainRuns {
         return switch (source) {
             case Source.Full f -> new Choice(new Tuning.Full(), "full", null, null);
             case Source.Uniform u -> new Choice(new Tuning.Lora(AdapterPlan.uniform(config.sites(false), u.rank(),
-                    2.0 * u.rank()), 0f), "uniform-r" + u.rank(), null, null);
+                    2.0 * u.rank()).validateFor(config), 0f), "uniform-r" + u.rank(), null, null);
             case Source.PlanFile p -> new Choice(new Tuning.Lora(AdapterPlan.read(p.path()).validateFor(config), 0f),
                     "plan", null, null);
             case Source.Best b -> {

@@ -46,7 +46,7 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (CausalLM lm = model.load(adapter); TextTokenizer tok = TextTokenizer.load(model.modelDir())) {
+        try (TextTokenizer tok = TextTokenizer.load(model.modelDir()); CausalLM lm = model.load(adapter)) {
             Generator.Settings settings = new Generator.Settings(maxNewTokens, temperature, topK, topP, seed,
                     lm.config().eosTokenId());
             List<int[]> ids = new ArrayList<>();

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.heterolora.core.AdapterSite;
 import dev.heterolora.core.ModelConfig;
 import dev.heterolora.core.SiteKind;
+import dev.heterolora.model.HfCheckpoint;
 import dev.heterolora.model.io.SafeTensorCheckpoint;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +19,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code heterolora inspect}: what a model is and where adapters can go, without loading it onto a device. */
+/**
+ * {@code heterolora inspect}: what a model is and where adapters can go, without loading it onto a device. The
+ * checkpoint's headers are checked against config.json (every implied tensor present, with its shape) as loading
+ * checks them; the weights' values are not read.
+ */
 @Command(name = "inspect", description = "Show a model's family, sizes, parameter count and adapter sites.")
 final class InspectCommand implements Callable<Integer> {
     @Mixin
@@ -36,6 +41,7 @@ final class InspectCommand implements Callable<Integer> {
         long stored;
         int tensors;
         try (SafeTensorCheckpoint ckpt = SafeTensorCheckpoint.open(model.modelDir())) {
+            HfCheckpoint.verify(c, ckpt);
             tensors = ckpt.names().size();
             stored = ckpt.names().stream().mapToLong(n -> ckpt.entry(n).elementCount()).sum();
         }

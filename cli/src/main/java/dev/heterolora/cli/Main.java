@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
         description = "Decides where LoRA adapters go in a language model (zero-cost proxies + genetic search) "
                 + "and aligns it with LoRA-based PPO.",
         subcommands = {WorldCommand.class, SearchCommand.class, TrainCommand.class, SftCommand.class,
-                RewardCommand.class, InspectCommand.class, ScoreCommand.class, GenerateCommand.class,
+                RewardCommand.class, MergeCommand.class, InspectCommand.class, ScoreCommand.class, GenerateCommand.class,
                 StudiesCommand.class,
                 StudyCommand.class, SqlCommand.class, ReplayCommand.class, ValidateCommand.class, ReportCommand.class, ExportCommand.class,
                 ExperimentCommand.class, BenchCommand.class, ServerCommand.class, JobsCommand.class, DashboardCommand.class,

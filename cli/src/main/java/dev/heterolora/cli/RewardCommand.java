@@ -6,10 +6,12 @@ import dev.heterolora.trainer.HfTokenCodec;
 import dev.heterolora.trainer.PairExample;
 import dev.heterolora.trainer.RewardModel;
 import dev.heterolora.trainer.RewardTrainer;
+import dev.heterolora.trainer.TrainerState;
 import dev.heterolora.trainer.TrainingData;
 import dev.heterolora.trainer.Tuning;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -47,6 +49,8 @@ final class RewardCommand implements Callable<Integer> {
             List<PairExample> test = heldOut == null ? List.of() : TrainingData.pairs(heldOut, codec);
             RewardTrainer.Result r = new RewardTrainer(rm, tuning, training.settings()).train(train);
             rm.save(training.out, dir, training.force);
+            TrainerState.ofUpdates(training.out, r.steps(), training.settings().batchSize(),
+                    step -> Map.of("accuracy", (double) step.accuracy())).write();
             var o = spec.commandLine().getOut();
             o.printf("trained %d steps in %.1f s: loss %.4f → %.4f, train accuracy (last steps) %.3f%n",
                     r.losses().length, r.seconds(), r.losses()[0], r.meanLossOfLast(10), r.meanAccuracyOfLast(10));

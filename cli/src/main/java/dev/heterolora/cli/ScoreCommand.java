@@ -2,6 +2,8 @@ package dev.heterolora.cli;
 
 import dev.heterolora.app.Json;
 
+import ai.djl.ndarray.types.DataType;
+
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.heterolora.model.CausalLM;
@@ -46,6 +48,7 @@ final class ScoreCommand implements Callable<Integer> {
             throw new HeteroloraException("--batch-size must be >= 1, got " + batchSize);
         }
         List<Scoring.RowLoss> rows;
+        boolean fp16 = model.compute().dtype() == DataType.FLOAT16;
         try (CausalLM lm = model.load(adapter)) {
             List<int[]> ids = TokenRows.read(data, () -> TextTokenizer.load(model.modelDir()), lm.config().vocabSize());
             rows = Scoring.perRow(lm, ids, batchSize);
@@ -53,6 +56,10 @@ final class ScoreCommand implements Callable<Integer> {
         long tokens = rows.stream().mapToLong(Scoring.RowLoss::tokens).sum();
         double total = rows.stream().mapToDouble(r -> r.meanLoss() * r.tokens()).sum();
         double mean = total / tokens;
+        if (!Double.isFinite(mean)) {
+            throw new HeteroloraException("the mean loss under this model is " + mean + " (its activations "
+                    + "overflow" + (fp16 ? " in fp16; try --dtype fp32)" : ")"));
+        }
         var out = spec.commandLine().getOut();
         if (json) {
             ObjectNode o = Json.object();

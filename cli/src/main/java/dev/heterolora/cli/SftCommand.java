@@ -7,10 +7,12 @@ import dev.heterolora.core.ModelConfig;
 import dev.heterolora.trainer.HfTokenCodec;
 import dev.heterolora.trainer.SftExample;
 import dev.heterolora.trainer.SftTrainer;
+import dev.heterolora.trainer.TrainerState;
 import dev.heterolora.trainer.TrainingData;
 import dev.heterolora.trainer.Tuning;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -20,7 +22,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code heterolora sft}: supervised fine-tuning on prompt/response JSONL, LoRA by plan or full. */
 @Command(name = "sft", description = "Supervised fine-tuning on {\"prompt\",\"response\"} JSONL with LoRA (--plan, "
-        + "--uniform-rank) or all weights (--full); writes HF/PEFT layout.")
+        + "--uniform-rank) or all weights (--full); writes HF/PEFT layout, trainer_state.json and metrics.csv.")
 final class SftCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model;
@@ -47,6 +49,8 @@ final class SftCommand implements Callable<Integer> {
             SftTrainer trainer = new SftTrainer(lm, tuning, training.settings());
             SftTrainer.Result r = trainer.train(examples);
             SftTrainer.save(lm, tuning, training.out, dir, dir.toAbsolutePath().toString(), training.force);
+            TrainerState.ofUpdates(training.out, r.steps(), training.settings().batchSize(),
+                    step -> Map.of("targets", (double) step.targets())).write();
             spec.commandLine().getOut().printf("trained %d steps in %.1f s: loss %.4f → %.4f; wrote %s%n",
                     r.losses().length, r.seconds(), r.losses()[0], r.meanOfLast(10), training.out);
         }

@@ -60,8 +60,8 @@ final class TrainingOptions {
         if (full) {
             return new Tuning.Full();
         }
-        AdapterPlan p = plan != null ? AdapterPlan.read(plan).validateFor(config)
-                : AdapterPlan.uniform(config.sites(false), uniformRank, 2.0 * uniformRank);
+        AdapterPlan p = (plan != null ? AdapterPlan.read(plan)
+                : AdapterPlan.uniform(config.sites(false), uniformRank, 2.0 * uniformRank)).validateFor(config);
         return new Tuning.Lora(p, 0f);
     }
 

@@ -61,12 +61,22 @@ public record AdapterPlan(SortedMap<AdapterSite, SiteAdapter> adapters) {
         return total;
     }
 
-    /** Fails with a clear message if a site of this plan does not exist in the model. */
+    /**
+     * Fails with a clear message if a site of this plan does not exist in the model, or has a rank above
+     * min(in, out) of the site (a larger rank adds parameters but nothing a full-rank update lacks).
+     */
     public AdapterPlan validateFor(ModelConfig config) {
-        for (AdapterSite s : adapters.keySet()) {
+        for (Map.Entry<AdapterSite, SiteAdapter> e : adapters.entrySet()) {
+            AdapterSite s = e.getKey();
             if (!config.hasSite(s)) {
                 throw new HeteroloraException("plan site " + s + " does not exist in this " + config.family().modelType()
                         + " model with " + config.layers() + " layers");
+            }
+            ModelConfig.SiteShape shape = config.siteShape(s.kind());
+            if (e.getValue().rank() > shape.maxRank()) {
+                throw new HeteroloraException("plan site " + s + " has rank " + e.getValue().rank() + ", but the site is "
+                        + shape.in() + " → " + shape.out() + ": the rank can be at most min(in, out) = "
+                        + shape.maxRank());
             }
         }
         return this;

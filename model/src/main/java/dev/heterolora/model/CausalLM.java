@@ -330,6 +330,11 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
             return weights.isEmpty();
         }
 
+        /** The weight the forward pass uses for {@code p}: its merged copy, or {@code p}'s own array. */
+        public NDArray weight(Parameter p) {
+            return weights.getOrDefault(p, p.getArray());
+        }
+
         @Override
         public void close() {
             if (merged == this) {

@@ -12,7 +12,9 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.heterolora.model.io.Finite;
 import dev.heterolora.model.io.SafeTensorCheckpoint;
+import dev.heterolora.model.io.SafeTensorDType;
 import dev.heterolora.model.io.SafeTensorFile;
 import dev.heterolora.model.io.TensorData;
 import java.io.IOException;
@@ -26,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
  * Reads and writes models in HuggingFace's folder layout ({@code config.json} + {@code model.safetensors} or a
@@ -62,7 +65,7 @@ public final class HfCheckpoint {
         ModelConfig config = ModelConfig.read(dir);
         NDManager manager = NDManager.newBaseManager(compute.device());
         try (SafeTensorCheckpoint ckpt = SafeTensorCheckpoint.open(dir)) {
-            String prefix = detectPrefix(config, ckpt);
+            String prefix = verify(config, ckpt);
             Map<String, NDArray> weights = new HashMap<>();
             for (WeightMapping m : mappings(config)) {
                 float[] data = readMapping(ckpt, prefix, m);
@@ -87,22 +90,47 @@ public final class HfCheckpoint {
                 + " model in HF layout");
     }
 
+    /**
+     * Checks, from the checkpoint's headers alone, that it holds every tensor {@code config} implies, each with the
+     * shape {@code config} implies; {@link #load} and {@code inspect} share it. Returns the prefix of the names
+     * ({@code transformer.}, {@code model.} or none).
+     *
+     * @throws HeteroloraException naming the first missing or misshapen tensor
+     */
+    public static String verify(ModelConfig config, SafeTensorCheckpoint ckpt) {
+        String prefix = detectPrefix(config, ckpt);
+        for (WeightMapping m : mappings(config)) {
+            for (int i = 0; i < m.hfParts().size(); i++) {
+                String name = hfName(prefix, m.hfParts().get(i));
+                if (!ckpt.has(name)) {
+                    throw new HeteroloraException("checkpoint in " + ckpt.directory() + " lacks tensor '" + name
+                            + "', which config.json implies");
+                }
+                long[] shape = ckpt.entry(name).shape();
+                long[] expected = m.vector() ? new long[] {m.partRows()[i]}
+                        : m.transposed() ? new long[] {m.cols(), m.partRows()[i]}
+                        : new long[] {m.partRows()[i], m.cols()};
+                if (!Arrays.equals(shape, expected)) {
+                    throw new HeteroloraException("tensor '" + name + "' has shape " + Arrays.toString(shape)
+                            + " but config.json implies " + Arrays.toString(expected));
+                }
+            }
+        }
+        return prefix;
+    }
+
+    private static String hfName(String prefix, String part) {
+        return part.startsWith("lm_head") ? part : prefix + part;
+    }
+
+    /** Reads the parts of one weight (shapes already verified), each checked to be finite. */
     private static float[] readMapping(SafeTensorCheckpoint ckpt, String prefix, WeightMapping m) {
         List<float[]> parts = new ArrayList<>();
         int total = 0;
         for (int i = 0; i < m.hfParts().size(); i++) {
-            String name = m.hfParts().get(i).startsWith("lm_head") ? m.hfParts().get(i) : prefix + m.hfParts().get(i);
-            if (!ckpt.has(name)) {
-                throw new HeteroloraException("checkpoint lacks tensor '" + name + "'");
-            }
+            String name = hfName(prefix, m.hfParts().get(i));
             long[] shape = ckpt.entry(name).shape();
-            float[] v = ckpt.readFloats(name);
-            long[] expected = m.vector() ? new long[] {m.partRows()[i]}
-                    : m.transposed() ? new long[] {m.cols(), m.partRows()[i]} : new long[] {m.partRows()[i], m.cols()};
-            if (!Arrays.equals(shape, expected)) {
-                throw new HeteroloraException("tensor '" + name + "' has shape " + Arrays.toString(shape)
-                        + " but config.json implies " + Arrays.toString(expected));
-            }
+            float[] v = Finite.require("tensor '" + name + "' in " + ckpt.directory(), ckpt.readFloats(name));
             if (m.transposed()) {
                 v = transpose(v, (int) shape[0], (int) shape[1]);
             }
@@ -202,10 +230,29 @@ public final class HfCheckpoint {
     }
 
     /**
-     * Writes the model's base weights (with projection LoRAs merged if the model is merged) and config.json to
-     * {@code dir} in HF layout, fp32, as transformers would name them. Files are written atomically.
+     * Writes the model's base weights and config.json to {@code dir} in HF layout, fp32, as transformers would name
+     * them. Files are written atomically.
      */
     public static void save(CausalLM model, Path dir) {
+        try {
+            Files.createDirectories(dir);
+            SafeTensorFile.write(dir.resolve("model.safetensors"),
+                    tensors(model, Parameter::getArray, SafeTensorDType.F32), Map.of("format", "pt"));
+            Path tmp = Files.createTempFile(dir, "config", ".json.tmp");
+            JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), model.config().toJson());
+            Files.move(tmp, dir.resolve("config.json"), StandardCopyOption.REPLACE_EXISTING,
+                    StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new HeteroloraException("cannot write model to " + dir + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * The model's weights under transformers' names and layouts, each taken through {@code weightOf} (the base
+     * weight, or a merged copy) and stored as {@code dtype}.
+     */
+    static TreeMap<String, TensorData> tensors(CausalLM model, Function<Parameter, NDArray> weightOf,
+                                               SafeTensorDType dtype) {
         ModelConfig c = model.config();
         String prefix = c.family() == ModelFamily.GPT2 ? "transformer." : "model.";
         Map<String, Parameter> params = new LinkedHashMap<>();
@@ -217,8 +264,7 @@ public final class HfCheckpoint {
         }
         TreeMap<String, TensorData> tensors = new TreeMap<>();
         for (WeightMapping m : mappings(c)) {
-            NDArray arr = params.get(m.ours()).getArray();
-            float[] all = arr.toType(DataType.FLOAT32, false).toFloatArray();
+            float[] all = weightOf.apply(params.get(m.ours())).toType(DataType.FLOAT32, false).toFloatArray();
             boolean vector = m.vector();
             long cols = vector ? 1 : m.cols();
             int at = 0;
@@ -231,20 +277,9 @@ public final class HfCheckpoint {
                     part = transpose(part, (int) m.partRows()[i], (int) cols);
                     shape = new long[] {cols, m.partRows()[i]};
                 }
-                String name = m.hfParts().get(i).startsWith("lm_head") ? m.hfParts().get(i) : prefix + m.hfParts().get(i);
-                tensors.put(name, TensorData.ofFloats(shape, part));
+                tensors.put(hfName(prefix, m.hfParts().get(i)), TensorData.ofFloats(shape, part, dtype));
             }
         }
-        try {
-            Files.createDirectories(dir);
-            SafeTensorFile.write(dir.resolve("model.safetensors"), tensors, Map.of("format", "pt"));
-            Path tmp = Files.createTempFile(dir, "config", ".json.tmp");
-            JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), c.toJson());
-            Files.move(tmp, dir.resolve("config.json"), StandardCopyOption.REPLACE_EXISTING,
-                    StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new HeteroloraException("cannot write model to " + dir + ": " + e.getMessage());
-        }
+        return tensors;
     }
-
 }

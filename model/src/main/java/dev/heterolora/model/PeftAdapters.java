@@ -22,6 +22,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.heterolora.model.io.Finite;
 import dev.heterolora.model.io.SafeTensorFile;
 import dev.heterolora.model.io.TensorData;
 import dev.heterolora.model.io.TensorEntry;
@@ -191,7 +192,8 @@ public final class PeftAdapters {
         if (e.shape().length != 2) {
             throw new HeteroloraException("adapter tensor '" + e.name() + "' is not a matrix");
         }
-        return scope.create(f.readFloats(e.name()), new Shape(e.shape()[0], e.shape()[1]));
+        return scope.create(Finite.require("adapter tensor '" + e.name() + "'", f.readFloats(e.name())),
+                new Shape(e.shape()[0], e.shape()[1]));
     }
 
     /** PEFT's pattern lookup: a key matches a module whose path ends with it (on a dot boundary). */

@@ -24,7 +24,7 @@ public final class TextTokenizer implements AutoCloseable {
     public static TextTokenizer load(Path modelDir) {
         Path file = modelDir.resolve("tokenizer.json");
         if (!Files.isRegularFile(file)) {
-            throw new HeteroloraException("no tokenizer.json in " + modelDir + " (give rows as input_ids instead)");
+            throw new HeteroloraException("no tokenizer.json in " + modelDir + ": text needs the model's tokenizer");
         }
         try {
             return new TextTokenizer(HuggingFaceTokenizer.builder().optTokenizerPath(file)

@@ -5,10 +5,7 @@ import dev.heterolora.core.HeteroloraException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+import dev.heterolora.model.io.TextLines;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,57 +27,64 @@ public final class TokenRows {
      */
     public static List<int[]> read(Path file, Supplier<TextTokenizer> tokenizer, int vocabSize) {
         List<int[]> rows = new ArrayList<>();
-        TextTokenizer tok = null;
-        try (BufferedReader in = Files.newBufferedReader(file)) {
-            String line;
-            int number = 0;
-            while ((line = in.readLine()) != null) {
-                number++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                String where = file + " line " + number;
-                JsonNode row;
-                try {
-                    row = JSON.readTree(line);
-                } catch (JsonProcessingException e) {
-                    throw new HeteroloraException(where + ": not valid JSON (" + e.getOriginalMessage() + ")");
-                }
-                int[] ids;
-                if (row != null && row.path("input_ids").isArray()) {
-                    JsonNode arr = row.get("input_ids");
-                    ids = new int[arr.size()];
-                    for (int i = 0; i < ids.length; i++) {
-                        if (!arr.get(i).canConvertToInt()) {
-                            throw new HeteroloraException(where + ": input_ids[" + i + "] is not an integer");
-                        }
-                        ids[i] = arr.get(i).asInt();
-                        if (ids[i] < 0 || ids[i] >= vocabSize) {
-                            throw new HeteroloraException(where + ": token id " + ids[i] + " is outside the vocabulary"
-                                    + " of " + vocabSize);
-                        }
-                    }
-                } else if (row != null && row.path("text").isTextual()) {
-                    if (tok == null) {
-                        tok = tokenizer.get();
-                    }
-                    ids = tok.encode(row.get("text").asText());
-                } else {
-                    throw new HeteroloraException(where + ": expected an object with \"text\" or \"input_ids\"");
-                }
-                if (ids.length < 2) {
-                    throw new HeteroloraException(where + ": needs at least 2 tokens to score, has " + ids.length);
-                }
-                rows.add(ids);
+        TextTokenizer[] tok = {null};
+        try {
+            readInto(rows, file, tokenizer, tok, vocabSize);
+        } finally {
+            if (tok[0] != null) {
+                tok[0].close();
             }
-        } catch (NoSuchFileException e) {
-            throw new HeteroloraException("data file " + file + " does not exist");
-        } catch (IOException e) {
-            throw new HeteroloraException("cannot read " + file + ": " + e.getMessage());
         }
         if (rows.isEmpty()) {
             throw new HeteroloraException(file + " has no rows");
         }
         return rows;
+    }
+
+    private static void readInto(List<int[]> rows, Path file, Supplier<TextTokenizer> tokenizer, TextTokenizer[] tok,
+                                 int vocabSize) {
+        TextLines.forEach(file, (number, line) -> {
+            if (line.isBlank()) {
+                return;
+            }
+            String where = file + " line " + number;
+            JsonNode row;
+            try {
+                row = JSON.readTree(line);
+            } catch (JsonProcessingException e) {
+                throw new HeteroloraException(where + ": not valid JSON (" + e.getOriginalMessage() + ")");
+            }
+            int[] ids;
+            if (row != null && row.path("input_ids").isArray()) {
+                JsonNode arr = row.get("input_ids");
+                ids = new int[arr.size()];
+                for (int i = 0; i < ids.length; i++) {
+                    if (!arr.get(i).canConvertToInt()) {
+                        throw new HeteroloraException(where + ": input_ids[" + i + "] is not an integer");
+                    }
+                    ids[i] = arr.get(i).asInt();
+                    if (ids[i] < 0 || ids[i] >= vocabSize) {
+                        throw new HeteroloraException(where + ": token id " + ids[i] + " is outside the vocabulary"
+                                + " of " + vocabSize);
+                    }
+                }
+            } else if (row != null && row.path("text").isTextual()) {
+                if (tok[0] == null) {
+                    try {
+                        tok[0] = tokenizer.get();
+                    } catch (HeteroloraException e) {
+                        throw new HeteroloraException(where + " has \"text\", but " + e.getMessage()
+                                + " (or give the rows as \"input_ids\")", e);
+                    }
+                }
+                ids = tok[0].encode(row.get("text").asText());
+            } else {
+                throw new HeteroloraException(where + ": expected an object with \"text\" or \"input_ids\"");
+            }
+            if (ids.length < 2) {
+                throw new HeteroloraException(where + ": needs at least 2 tokens to score, has " + ids.length);
+            }
+            rows.add(ids);
+        });
     }
 }

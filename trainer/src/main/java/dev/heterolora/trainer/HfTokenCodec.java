@@ -41,10 +41,24 @@ public final class HfTokenCodec implements TokenCodec, AutoCloseable {
             String msg = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
             throw new HeteroloraException("cannot load tokenizer " + file + ": " + msg);
         }
+        // the EOS ends every training sequence; a BOS only matters when the tokenizer adds one (as in transformers)
+        requireInVocabulary(dir, "eos_token_id", config.eosTokenId(), config.vocabSize(), tok);
         long[] withSpecial = tok.encode("a", true, false).getIds();
         boolean addsBos = withSpecial.length > 0 && withSpecial[0] == config.bosTokenId()
                 && config.bosTokenId() != config.eosTokenId();
+        if (addsBos) {
+            requireInVocabulary(dir, "bos_token_id", config.bosTokenId(), config.vocabSize(), tok);
+        }
         return new HfTokenCodec(tok, addsBos ? config.bosTokenId() : -1, config.eosTokenId(), config.vocabSize());
+    }
+
+    /** Small test models on the Hub often keep GPT-2's 50256 with a tiny vocabulary: an embedding lookup would fail. */
+    private static void requireInVocabulary(Path dir, String key, int id, int vocab, HuggingFaceTokenizer tok) {
+        if (id < 0 || id >= vocab) {
+            tok.close();
+            throw new HeteroloraException(dir.resolve("config.json") + ": " + key + " " + id
+                    + " is outside the vocabulary (" + vocab + " tokens)");
+        }
     }
 
     @Override

@@ -32,6 +32,39 @@ public record TensorData(SafeTensorDType dtype, long[] shape, ByteBuffer data) {
         return new TensorData(SafeTensorDType.F32, shape, bytes);
     }
 
+    /**
+     * A floating-point tensor of {@code dtype} (F32, F16 or BF16) holding {@code values} rounded to nearest-even,
+     * as PyTorch's {@code .to(dtype)} rounds them.
+     */
+    public static TensorData ofFloats(long[] shape, float[] values, SafeTensorDType dtype) {
+        return switch (dtype) {
+            case F32 -> ofFloats(shape, values);
+            case F16 -> {
+                ByteBuffer bytes = allocate(values.length, dtype);
+                for (float v : values) {
+                    bytes.putShort(Float.floatToFloat16(v));
+                }
+                yield new TensorData(dtype, shape, bytes.flip());
+            }
+            case BF16 -> {
+                ByteBuffer bytes = allocate(values.length, dtype);
+                for (float v : values) {
+                    bytes.putShort(toBfloat16(v));
+                }
+                yield new TensorData(dtype, shape, bytes.flip());
+            }
+            default -> throw new IllegalArgumentException("not a floating-point dtype for weights: " + dtype);
+        };
+    }
+
+    private static short toBfloat16(float v) {
+        int bits = Float.floatToRawIntBits(v);
+        if (Float.isNaN(v)) {
+            return (short) ((bits >>> 16) | 0x40);
+        }
+        return (short) ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16);
+    }
+
     /** An I32 tensor holding {@code values} in row-major order. */
     public static TensorData ofInts(long[] shape, int[] values) {
         ByteBuffer bytes = allocate(values.length, SafeTensorDType.I32);

@@ -6,12 +6,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.heterolora.core.HeteroloraException;
-import java.io.BufferedReader;
+import dev.heterolora.model.io.TextLines;
 import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
@@ -139,23 +137,15 @@ public final class WorldFiles {
 
     private static <T> List<T> read(Path file, Function<Row, T> fromRow) {
         List<T> rows = new ArrayList<>();
-        int number = 0;
-        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-                number++;
-                if (!line.isBlank()) {
+        TextLines.forEach(file, (number, line) -> {
+            if (!line.isBlank()) {
+                try {
                     rows.add(fromRow.apply(new Row(parse(line))));
+                } catch (HeteroloraException e) {
+                    throw new HeteroloraException(file + " line " + number + ": " + e.getMessage(), e);
                 }
             }
-        } catch (HeteroloraException e) {
-            throw new HeteroloraException(file + " line " + number + ": " + e.getMessage(), e);
-        } catch (CharacterCodingException e) {
-            throw new HeteroloraException(file + " is not valid UTF-8", e);
-        } catch (NoSuchFileException e) {
-            throw new HeteroloraException("no such file: " + file, e);
-        } catch (IOException e) {
-            throw new HeteroloraException("cannot read " + file + ": " + e, e);
-        }
+        });
         return List.copyOf(rows);
     }
 

@@ -110,10 +110,10 @@ class WorldFilesTest {
     @Test
     void missingAndUndecodableFilesAreReported() throws IOException {
         assertThatThrownBy(() -> WorldFiles.readSft(dir.resolve("none.jsonl")))
-                .isInstanceOf(HeteroloraException.class).hasMessage("no such file: " + dir.resolve("none.jsonl"));
+                .isInstanceOf(HeteroloraException.class).hasMessage("data file " + dir.resolve("none.jsonl") + " does not exist");
         Path latin1 = dir.resolve("latin1.jsonl");
         Files.write(latin1, new byte[] {'{', '"', 'p', (byte) 0xE9, '"', '}', '\n'});
         assertThatThrownBy(() -> WorldFiles.readSft(latin1))
-                .isInstanceOf(HeteroloraException.class).hasMessage(latin1 + " is not valid UTF-8");
+                .isInstanceOf(HeteroloraException.class).hasMessage(latin1 + " line 1 is not UTF-8 text (byte 0xe9 at position 4 of the line); save the file as UTF-8");
     }
 }
