@@ -19,7 +19,7 @@ final class H2Metrics {
     void record(long runId, int step, Map<String, Double> values) {
         jdbc.transaction(() -> {
             runs.touch(runId);
-            jdbc.batch("MERGE INTO metric (run_id, step, name, val) KEY (run_id, step, name) VALUES (?, ?, ?, ?)",
+            jdbc.batch(jdbc.vendor().upsert("metric", List.of("run_id", "step", "name"), List.of("run_id", "step", "name", "val")),
                     new TreeMap<>(values).entrySet().stream()
                             .<List<?>>map(v -> List.of(runId, step, v.getKey(), v.getValue())).toList());
         });

@@ -71,6 +71,13 @@ final class H2Runs {
         }
     }
 
+    /** Renews a run's heartbeat (its owner is alive); throws if there is no such run. */
+    void heartbeat(long runId) {
+        if (jdbc.update("UPDATE run SET heartbeat_at = CURRENT_TIMESTAMP WHERE id = ?", runId) == 0) {
+            throw notFound(runId);
+        }
+    }
+
     static HeteroloraException notFound(long runId) {
         return new HeteroloraException("no run with id " + runId);
     }

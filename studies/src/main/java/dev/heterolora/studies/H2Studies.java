@@ -7,6 +7,7 @@ import dev.heterolora.core.HeteroloraException;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -25,11 +26,67 @@ final class H2Studies {
         this.url = url;
     }
 
+    /** Creates the study; a name another study has is refused in one line before anything is written. */
     long create(NewStudy s) {
-        return jdbc.insert("INSERT INTO study (name, seed, strategy, budget_text, budget_limit, base_params, "
+        return jdbc.transaction(() -> {
+            if (s.name() != null) {
+                named(s.name()).ifPresent(other -> {
+                    throw duplicate(s.name(), other.id());
+                });
+            }
+            return jdbc.insert("INSERT INTO study (name, seed, strategy, budget_text, budget_limit, base_params, "
                 + "model_path, model_hash, config_json, search_space_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 s.name(), s.seed(), s.strategy(), s.budgetText(), s.budgetLimit(), s.baseParams(), s.modelPath(),
                 s.modelHash(), s.configJson(), s.searchSpaceJson());
+        });
+    }
+
+    /** The study with this name, if any. */
+    Optional<Study> named(String name) {
+        return jdbc.one("SELECT " + COLUMNS + " FROM study WHERE name = ?", H2Studies::read,
+                Objects.requireNonNull(name, "name"));
+    }
+
+    static HeteroloraException duplicate(String name, long id) {
+        return new HeteroloraException("a study named '" + name + "' already exists (study " + id + "); choose "
+                + "another --name, or resume it with --resume " + id);
+    }
+
+    /**
+     * Deletes a study with everything recorded for it in one transaction: its runs (with their metrics and
+     * validations), trials (with their scores), the work units of its queues ({@link StudyStorage#studyQueue}) and
+     * the study row. Runs of other studies that trained one of its trials keep their rows (their trial becomes NULL).
+     */
+    void delete(long studyId) {
+        jdbc.transaction(() -> {
+            require(studyId);
+            jdbc.update("DELETE FROM work_unit WHERE queue = ? OR queue LIKE ?", StudyStorage.studyQueue(studyId, ""),
+                    StudyStorage.studyQueue(studyId, "") + ":%");
+            jdbc.update("DELETE FROM run WHERE study_id = ?", studyId);
+            jdbc.update("UPDATE study SET best_trial_id = NULL WHERE id = ?", studyId);
+            jdbc.update("DELETE FROM trial WHERE study_id = ?", studyId);
+            jdbc.update("DELETE FROM study WHERE id = ?", studyId);
+        });
+    }
+
+    /** Renews a study's heartbeat (its owner is alive); throws if there is no such study. */
+    void heartbeat(long studyId) {
+        if (jdbc.update("UPDATE study SET heartbeat_at = CURRENT_TIMESTAMP WHERE id = ?", studyId) == 0) {
+            throw notFound(studyId);
+        }
+    }
+
+    /**
+     * Marks running studies and runs whose heartbeat is older than {@code grace} interrupted (their process died
+     * without saying so) and returns how many it marked. Rows without a heartbeat (an owner that does not beat) are
+     * left alone.
+     */
+    int failStale(Duration grace) {
+        double seconds = grace.toMillis() / 1000.0;
+        String stale = " SET status = ?, updated_at = CURRENT_TIMESTAMP WHERE status = ? AND heartbeat_at IS NOT NULL "
+                + "AND heartbeat_at < CURRENT_TIMESTAMP - CAST(? AS DOUBLE PRECISION) * INTERVAL '1' SECOND";
+        return jdbc.transaction(() -> jdbc.update("UPDATE study" + stale, Status.INTERRUPTED, Status.RUNNING, seconds)
+                + jdbc.update("UPDATE run" + stale, Status.INTERRUPTED, Status.RUNNING, seconds));
     }
 
     Optional<Study> find(long id) {

@@ -46,7 +46,7 @@ final class H2Trials {
             jdbc.batch("INSERT INTO proxy_score (trial_id, proxy, score) VALUES (?, ?, ?)",
                     t.proxyScores().entrySet().stream().<List<?>>map(s -> List.of(id, s.getKey(), s.getValue())).toList());
             jdbc.update("UPDATE study SET updated_at = CURRENT_TIMESTAMP, best_trial_id = (SELECT id FROM ("
-                    + RANKED + " LIMIT 1)) WHERE id = ?", t.studyId(), t.studyId());
+                    + RANKED + " LIMIT 1) best) WHERE id = ?", t.studyId(), t.studyId());
             return id;
         });
     }

@@ -32,8 +32,8 @@ final class H2Validations {
             if (v.trialId() != null) {
                 trials.requireIn(v.trialId(), runs.find(v.runId()).orElseThrow().studyId());
             }
-            jdbc.update("MERGE INTO validation (run_id, label, trial_id, plan_json, params, trained_loss, "
-                    + "oracle_accuracy, seconds) KEY (run_id, label) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", v.runId(),
+            jdbc.update(jdbc.vendor().upsert("validation", List.of("run_id", "label"), List.of("run_id", "label",
+                    "trial_id", "plan_json", "params", "trained_loss", "oracle_accuracy", "seconds")), v.runId(),
                     v.label(), v.trialId(), v.planJson(), v.params(), v.trainedLoss(), v.oracleAccuracy(), v.seconds());
             jdbc.update("DELETE FROM validation_score WHERE run_id = ? AND label = ?", v.runId(), v.label());
             jdbc.batch("INSERT INTO validation_score (run_id, label, proxy, score) VALUES (?, ?, ?, ?)",
@@ -72,9 +72,9 @@ final class H2Validations {
     void recordCorrelation(ValidationCorrelation r) {
         jdbc.transaction(() -> {
             runs.touch(r.runId());
-            jdbc.update("MERGE INTO validation_correlation (run_id, proxy, target, spearman, kendall, spearman_low, "
-                    + "spearman_high, kendall_low, kendall_high, regret, n) KEY (run_id, proxy, target) "
-                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", r.runId(), r.proxy(), r.target(), r.spearman(),
+            jdbc.update(jdbc.vendor().upsert("validation_correlation", List.of("run_id", "proxy", "target"),
+                    List.of("run_id", "proxy", "target", "spearman", "kendall", "spearman_low", "spearman_high",
+                            "kendall_low", "kendall_high", "regret", "n")), r.runId(), r.proxy(), r.target(), r.spearman(),
                     r.kendall(), r.spearmanLow(), r.spearmanHigh(), r.kendallLow(), r.kendallHigh(), r.regret(), r.n());
         });
     }

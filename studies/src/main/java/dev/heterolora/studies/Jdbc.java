@@ -36,10 +36,17 @@ final class Jdbc implements AutoCloseable {
     private static final int TRIES = 20;
 
     private final Connection connection;
+    private final Vendor vendor;
     private final ReentrantLock lock = new ReentrantLock();
 
-    Jdbc(Connection connection) {
+    Jdbc(Connection connection, Vendor vendor) {
         this.connection = connection;
+        this.vendor = vendor;
+    }
+
+    /** The database's vendor, for the few statements that differ. */
+    Vendor vendor() {
+        return vendor;
     }
 
     /** Maps the current row of a result set to a value. */
@@ -86,7 +93,7 @@ final class Jdbc implements AutoCloseable {
     /** Runs an INSERT into a table with an identity column {@code id} and returns the new row's id. */
     long insert(String sql, Object... params) {
         return call(c -> {
-            try (PreparedStatement ps = c.prepareStatement(sql, new String[] {"ID"})) {
+            try (PreparedStatement ps = c.prepareStatement(sql, new String[] {vendor.idColumn()})) {
                 bind(ps, params);
                 ps.executeUpdate();
                 try (ResultSet keys = ps.getGeneratedKeys()) {
@@ -220,7 +227,8 @@ final class Jdbc implements AutoCloseable {
             switch (params[i]) {
                 case Double d when !Double.isFinite(d) -> ps.setNull(i + 1, Types.DOUBLE);
                 case Status s -> ps.setString(i + 1, s.text());
-                case Collection<?> values -> ps.setObject(i + 1, values.toArray());
+                case Collection<?> values -> ps.setArray(i + 1, ps.getConnection().createArrayOf(
+                        values.stream().anyMatch(String.class::isInstance) ? "VARCHAR" : "BIGINT", values.toArray()));
                 case null, default -> ps.setObject(i + 1, params[i]);
             }
         }

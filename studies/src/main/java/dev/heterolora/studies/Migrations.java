@@ -7,7 +7,12 @@ import java.util.stream.Collectors;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 
-/** The study schema's one Flyway history ({@code classpath:db/heterolora}), applied when a store opens. */
+/**
+ * The study schema's one Flyway history, applied when a store opens: the portable scripts of
+ * {@code classpath:db/heterolora/common} and the vendor's own ({@code db/heterolora/h2}, {@code …/postgresql}; see
+ * {@link Vendor#migrations()}). The H2 scripts of versions 1 to 4 are byte for byte those that older versions applied
+ * from {@code db/heterolora}, so their recorded checksums still match.
+ */
 final class Migrations {
     private Migrations() {}
 
@@ -16,11 +21,11 @@ final class Migrations {
      *
      * @throws HeteroloraException (one line) if a migration fails or the recorded history does not match the scripts
      */
-    static void migrate(String url, String user, String password) {
+    static void migrate(Vendor vendor, String url, String user, String password) {
         try {
             Flyway.configure(Migrations.class.getClassLoader())
                     .dataSource(url, user, password)
-                    .locations("classpath:db/heterolora")
+                    .locations(vendor.migrations())
                     .failOnMissingLocations(true)
                     .load()
                     .migrate();

@@ -1,12 +1,15 @@
 package dev.heterolora.studies;
 
+import dev.heterolora.core.HeteroloraException;
+
 import java.util.Objects;
 
 /**
  * Everything a search fixes before its first trial, so that a replay can re-run it: the seed, the strategy,
  * the budget (as the user wrote it and as a parameter count), the base model and the full configuration.
  *
- * @param name            a label for humans; need not be unique
+ * @param name            the study's name ({@code search --name}): unique among the studies of a database, so it
+ *                        finds the study again; {@code null} for an unnamed study
  * @param seed            the one seed of the study (see Determinism in ARCHITECTURE.md)
  * @param strategy        ga, nsga2, uniform, random, topk, knapsack, ...
  * @param budgetText      the budget as given on the command line, e.g. {@code 0.2%}
@@ -22,7 +25,10 @@ public record NewStudy(String name, long seed, String strategy, String budgetTex
                        String searchSpaceJson) {
     /** Rejects missing required fields and negative counts. */
     public NewStudy {
-        Objects.requireNonNull(name, "name");
+        if (name != null && (name.isBlank() || name.length() > 200 || !name.equals(name.strip()))) {
+            throw new HeteroloraException("a study name must be 1 to 200 characters without "
+                    + "leading or trailing spaces: '" + name + "'");
+        }
         Objects.requireNonNull(strategy, "strategy");
         Objects.requireNonNull(budgetText, "budgetText");
         Objects.requireNonNull(configJson, "configJson");

@@ -6,6 +6,7 @@ import java.sql.Array;
 import java.sql.Blob;
 import java.sql.Clob;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
@@ -26,12 +27,17 @@ import java.util.List;
  * file functions for it; an H2 file is moreover opened read-only, which also refuses row locks
  * ({@code SELECT … FOR UPDATE}). The connection runs without auto-commit and is rolled back and closed afterwards.
  * Session-only statements (SET SCHEMA, SET @variable, local temporary tables) are allowed since they vanish with
- * that connection. With {@code allowWrite} the statement runs on the store's own connection and commits.
+ * that connection. On PostgreSQL the reader is a session whose transactions are READ ONLY: the transaction has run a
+ * query before the user's statement (so {@code SET TRANSACTION READ WRITE} is refused), and the statement is sent as
+ * one prepared statement (so it cannot smuggle a {@code COMMIT} and a second statement in). PostgreSQL then refuses
+ * writes, DDL and row locks. With {@code allowWrite} the statement runs on the store's own connection and commits.
  */
 public final class SqlConsole {
     private static final int NOT_ENOUGH_RIGHTS = 90096;
     private static final int ADMIN_RIGHTS_REQUIRED = 90040;
     private static final int READ_ONLY_DATABASE = 90097;
+    /** PostgreSQL's read_only_sql_transaction. */
+    private static final String READ_ONLY_TRANSACTION = "25006";
     private static final String READ_ONLY_HINT = " (the console is read-only; writing needs --write)";
 
     /** Opens a connection for one read-only statement. */
@@ -69,14 +75,16 @@ public final class SqlConsole {
         }
         try (Connection reader = readers.open()) {
             reader.setAutoCommit(false);
-            try {
+            try (Statement first = reader.createStatement()) {
+                first.execute("SELECT 1");
                 return run(reader, sql);
             } finally {
                 reader.rollback();
             }
         } catch (SQLException e) {
             int code = e.getErrorCode();
-            if (code == NOT_ENOUGH_RIGHTS || code == ADMIN_RIGHTS_REQUIRED || code == READ_ONLY_DATABASE) {
+            if (code == NOT_ENOUGH_RIGHTS || code == ADMIN_RIGHTS_REQUIRED || code == READ_ONLY_DATABASE
+                    || READ_ONLY_TRANSACTION.equals(e.getSQLState())) {
                 throw new HeteroloraException("SQL error: " + SqlErrors.oneLine(e) + READ_ONLY_HINT);
             }
             throw SqlErrors.sqlError(e);
@@ -84,8 +92,8 @@ public final class SqlConsole {
     }
 
     private static QueryResult run(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement()) {
-            if (!st.execute(sql)) {
+        try (PreparedStatement st = c.prepareStatement(sql)) {
+            if (!st.execute()) {
                 return new QueryResult(List.of(), List.of(), Math.max(0, st.getUpdateCount()));
             }
             try (ResultSet rs = st.getResultSet()) {

@@ -6,6 +6,7 @@ import java.time.Instant;
  * A stored study: what {@link NewStudy} fixed plus what the store keeps up to date (status, timestamps and
  * the best feasible trial so far), as read back for replays, {@code train --best} and reports.
  *
+ * @param name        the study's unique name, or {@code null} for an unnamed study
  * @param status      whether the search is running or how it ended
  * @param bestTrialId the feasible trial with the highest finite fitness (ties: lowest seq); {@code null} if none
  */

@@ -7,14 +7,15 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Locale;
 import java.util.Set;
 
 /**
  * Where the study database is and how to log in to it: an H2 file for one process at a time, the H2 server that
- * {@code heterolora server start} runs for a data directory (which every local command then uses by itself), or any
- * H2 URL. It opens a {@link StudyStore} as the database's admin (creating and migrating it), or a read-only
+ * {@code heterolora server start} runs for a data directory (which every local command then uses by itself), any
+ * H2 URL, or a PostgreSQL database ({@code jdbc:postgresql://…}, see {@link PostgresDatabase} for its credentials). It opens a {@link StudyStore} as the database's admin (creating and migrating it), or a read-only
  * {@link SqlConsole} that never creates or migrates anything.
  *
  * <p>Credentials never come from or go into messages: passwords given in the URL are moved out of it, the generated
@@ -33,7 +34,10 @@ public final class StudyDatabase {
     private static final int ALREADY_OPEN = 90020;
     private static final int NOT_FOUND = 90146;
 
+    /** The H2 URL, or null for PostgreSQL. */
     private final H2Url url;
+    /** The PostgreSQL database, or null for H2. */
+    private final PostgresDatabase postgres;
     /** The database file whose {@code .passwords} file holds the passwords, or null (in memory, remote server). */
     private final Path passwordsOf;
     /** Passwords of an in-memory database, made up when it is first described. */
@@ -41,12 +45,34 @@ public final class StudyDatabase {
 
     private StudyDatabase(H2Url url, Path passwordsOf) {
         this.url = url;
+        this.postgres = null;
         this.passwordsOf = passwordsOf;
         this.inMemory = url.url().regionMatches(true, H2Url.PREFIX.length(), "mem:", 0, 4) ? Passwords.random() : null;
     }
 
-    /** The database at a JDBC URL ({@code jdbc:h2:file:…}, {@code jdbc:h2:tcp://…}, {@code jdbc:h2:mem:…}). */
+    private StudyDatabase(PostgresDatabase postgres) {
+        this.url = null;
+        this.postgres = postgres;
+        this.passwordsOf = null;
+        this.inMemory = null;
+    }
+
+    /**
+     * The database at a JDBC URL ({@code jdbc:h2:file:…}, {@code jdbc:h2:tcp://…}, {@code jdbc:h2:mem:…},
+     * {@code jdbc:postgresql://…}); PostgreSQL credentials from the URL or the environment only.
+     */
     public static StudyDatabase at(String jdbcUrl) {
+        return at(jdbcUrl, null);
+    }
+
+    /**
+     * {@link #at(String)}, where a PostgreSQL database may also take its credentials from the data directory's
+     * owner-only {@code db-credentials} file ({@code home} may be null).
+     */
+    public static StudyDatabase at(String jdbcUrl, Path home) {
+        if (Vendor.of(jdbcUrl) == Vendor.POSTGRESQL) {
+            return new StudyDatabase(PostgresDatabase.parse(jdbcUrl, home));
+        }
         H2Url url = H2Url.parse(jdbcUrl);
         return new StudyDatabase(url, url.file());
     }
@@ -70,7 +96,7 @@ public final class StudyDatabase {
 
     /** The URL without credentials: safe to print. */
     public String url() {
-        return url.url();
+        return postgres != null ? postgres.url() : url.url();
     }
 
     @Override
@@ -86,6 +112,9 @@ public final class StudyDatabase {
      *                             password, a corrupt or non-H2 file, an unwritable path or a failed migration
      */
     public StudyStore open() {
+        if (postgres != null) {
+            return openPostgres();
+        }
         if (url.file() != null) {
             PrivateFiles.directory(url.file().getParent());
         }
@@ -93,7 +122,7 @@ public final class StudyDatabase {
         String password = url.password() != null ? url.password() : passwords.admin();
         Connection c = connectAdmin(password);
         try {
-            Migrations.migrate(url.url(), url.user(), password);
+            Migrations.migrate(Vendor.H2, url.url(), url.user(), password);
             if (passwordsOf != null || inMemory != null) {
                 setPassword(c, READER, passwords.reader());
             }
@@ -105,7 +134,34 @@ public final class StudyDatabase {
         if (url.file() != null) {
             PrivateFiles.databaseFiles(url.file());
         }
-        return new StudyStore(this, new Jdbc(c));
+        return ready(new StudyStore(this, new Jdbc(c, Vendor.H2)));
+    }
+
+    private StudyStore openPostgres() {
+        Connection c;
+        try {
+            c = postgres.connect();
+        } catch (SQLException e) {
+            throw postgres.failure(e);
+        }
+        try {
+            Migrations.migrate(Vendor.POSTGRESQL, postgres.url(), postgres.user(), postgres.password());
+        } catch (RuntimeException e) {
+            closeQuietly(c);
+            throw e;
+        }
+        return ready(new StudyStore(this, new Jdbc(c, Vendor.POSTGRESQL)));
+    }
+
+    /** A freshly opened store, after marking the running work of dead processes interrupted ({@link Heartbeat}). */
+    private static StudyStore ready(StudyStore store) {
+        try {
+            store.failStale(Heartbeat.grace());
+            return store;
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
     }
 
     /**
@@ -115,6 +171,17 @@ public final class StudyDatabase {
      * @throws HeteroloraException (one line) if there is no database there yet, or it cannot be reached
      */
     public SqlConsole openReadOnly() {
+        if (postgres != null) {
+            try (Connection probe = postgres.readOnly();
+                 ResultSet rs = probe.getMetaData().getTables(null, null, "study", null)) {
+                if (!rs.next()) {
+                    throw new HeteroloraException("no study database at " + url() + " yet (a search creates it)");
+                }
+                return new SqlConsole(null, this::readerConnection);
+            } catch (SQLException e) {
+                throw postgres.failure(e);
+            }
+        }
         if (url.file() != null && !Files.exists(url.file().resolveSibling(url.file().getFileName() + ".mv.db"))) {
             throw new HeteroloraException("no study database at " + url.file() + ".mv.db yet (a search creates it)");
         }
@@ -130,6 +197,9 @@ public final class StudyDatabase {
      * for read-only views that keep a connection and bind parameters (the dashboard).
      */
     public Connection readerConnection() throws SQLException {
+        if (postgres != null) {
+            return postgres.readOnly();
+        }
         String reader = passwords(false).reader();
         if (reader == null) {
             throw new HeteroloraException("the read-only console on " + url() + " needs the reader's password (set "

@@ -1,5 +1,6 @@
 package dev.heterolora.studies;
 
+import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -17,11 +18,52 @@ import java.util.Optional;
  * more than one thread (a search's trial sink and a shutdown hook).
  */
 public interface StudyStorage extends AutoCloseable {
-    /** Records a new study with status {@link Status#RUNNING} and returns its id. */
+    /**
+     * Records a new study with status {@link Status#RUNNING} and returns its id.
+     *
+     * @throws dev.heterolora.core.HeteroloraException (one line) if another study already has its name
+     */
     long createStudy(NewStudy study);
 
     /** The study with this id, if any. */
     Optional<Study> study(long id);
+
+    /** The study with this name, if any (names are unique). */
+    Optional<Study> studyNamed(String name);
+
+    /**
+     * Deletes a study and everything recorded for it in one transaction: its trials and their scores, its runs with
+     * their metrics and validations, and the work units of its queues ({@link #studyQueue}).
+     *
+     * @throws dev.heterolora.core.HeteroloraException (one line) if there is no such study
+     */
+    void deleteStudy(long id);
+
+    /**
+     * The name of a work queue that belongs to a study ({@code study:ID:PURPOSE}), so that deleting the study deletes
+     * its units too; an empty purpose gives the study's prefix {@code study:ID}.
+     */
+    static String studyQueue(long studyId, String purpose) {
+        return "study:" + studyId + (purpose.isEmpty() ? "" : ":" + purpose);
+    }
+
+    /**
+     * Renews the heartbeat of a study its caller owns (see {@link Heartbeat}): while it is recent, no other process
+     * takes the running study for dead.
+     */
+    void heartbeatStudy(long studyId);
+
+    /** Renews the heartbeat of a run its caller owns (see {@link Heartbeat}). */
+    void heartbeatRun(long runId);
+
+    /**
+     * Marks {@link Status#INTERRUPTED interrupted} every running study and run whose heartbeat is older than
+     * {@code grace}: their process died (kill -9, power loss) without saying so. Rows that never had a heartbeat are
+     * left alone. Stores do this when they open ({@link Heartbeat#grace()}).
+     *
+     * @return how many studies and runs it marked
+     */
+    int failStale(Duration grace);
 
     /**
      * The most recently created study that has {@link Status#FINISHED finished}: what {@code study},

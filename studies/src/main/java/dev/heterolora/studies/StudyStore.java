@@ -3,6 +3,7 @@ package dev.heterolora.studies;
 import dev.heterolora.core.HeteroloraException;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -76,6 +77,31 @@ public final class StudyStore implements StudyStorage {
     @Override
     public Optional<Study> study(long id) {
         return studies.find(id);
+    }
+
+    @Override
+    public Optional<Study> studyNamed(String name) {
+        return studies.named(name);
+    }
+
+    @Override
+    public void deleteStudy(long id) {
+        studies.delete(id);
+    }
+
+    @Override
+    public void heartbeatStudy(long studyId) {
+        studies.heartbeat(studyId);
+    }
+
+    @Override
+    public void heartbeatRun(long runId) {
+        runs.heartbeat(runId);
+    }
+
+    @Override
+    public int failStale(Duration grace) {
+        return studies.failStale(grace);
     }
 
     @Override

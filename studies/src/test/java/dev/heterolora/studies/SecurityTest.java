@@ -68,7 +68,7 @@ class SecurityTest {
     void aDatabaseOfAnOlderVersionGetsGeneratedPasswordsWhenFirstOpened() throws Exception {
         String url = StudyStore.defaultUrl(home());
         Files.createDirectories(home());
-        Flyway.configure().dataSource(url, "sa", "").locations("classpath:db/heterolora").target("3").load().migrate();
+        Flyway.configure().dataSource(url, "sa", "").locations(Vendor.H2.migrations()).target("3").load().migrate();
         StudyDatabase.inHome(home()).open().close();
         assertThat(mode(Passwords.fileOf(home().resolve("studies")))).isEqualTo("rw-------");
         assertThatThrownBy(() -> DriverManager.getConnection(url, "sa", "").close()).isInstanceOf(SQLException.class);
@@ -128,11 +128,11 @@ class SecurityTest {
         String url = StudyStore.defaultUrl(home());
         Passwords kept = Passwords.read(home().resolve("studies")).orElseThrow();
         try (Connection c = DriverManager.getConnection(url, "SA", kept.admin()); Statement st = c.createStatement()) {
-            st.execute("DELETE FROM \"flyway_schema_history\" WHERE \"version\" = '4'");
+            st.execute("DELETE FROM \"flyway_schema_history\" WHERE \"version\" = '5'");
         }
         SqlConsole console = StudyDatabase.inHome(home()).openReadOnly();
         assertThat(console.execute("SELECT MAX(\"version\") FROM \"flyway_schema_history\"", false).rows())
-                .containsExactly(List.of("3"));
+                .containsExactly(List.of("4"));
     }
 
     @Test

@@ -61,7 +61,7 @@ class StudiesTest extends InMemoryStoreTest {
     @Test
     void latestStudyOfAnEmptyDatabaseIsAOneLineError() {
         assertThatThrownBy(store::latestStudy).isInstanceOf(HeteroloraException.class)
-                .hasMessageMatching("no finished study in jdbc:h2:mem:heterolora-[-0-9a-f]+ yet");
+                .hasMessage("no finished study in " + store.url() + " yet");
     }
 
     @Test
@@ -69,7 +69,7 @@ class StudiesTest extends InMemoryStoreTest {
         store.setStatus(store.createStudy(study("first")), Status.FAILED);
         long second = store.createStudy(study("second"));
         assertThatThrownBy(store::latestStudy).isInstanceOf(HeteroloraException.class)
-                .hasMessageStartingWith("no finished study in jdbc:h2:mem:")
+                .hasMessageStartingWith("no finished study in " + store.url())
                 .hasMessageEndingWith(" yet (the latest, study " + second + ", is running)")
                 .hasMessageNotContaining("\n");
     }

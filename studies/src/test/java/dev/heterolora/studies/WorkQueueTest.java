@@ -144,7 +144,7 @@ class WorkQueueTest extends InMemoryStoreTest {
         assertThatThrownBy(() -> new NewUnit("", "{}")).isInstanceOf(IllegalArgumentException.class);
         queue().enqueue("q", units(1));
         assertThatThrownBy(() -> sql("UPDATE work_unit SET status = 'done'")).isInstanceOf(HeteroloraException.class)
-                .hasMessageContaining("CK_WORK_UNIT_STATUS");
+                .message().containsIgnoringCase("CK_WORK_UNIT_STATUS");
     }
 
     /** Eight workers, each on its own connection to one file database, race for 400 units: each is claimed once. */
