@@ -14,6 +14,7 @@ import dev.heterolora.core.AdapterSite;
 
 import dev.heterolora.core.AdapterPlan;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -30,10 +31,12 @@ import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.SortedMap;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
@@ -45,7 +48,10 @@ import java.util.function.Supplier;
  *
  * <p>Written for few, large ops: q/k/v (and Llama's gate/up) are one fused matmul, grouped-query attention reshapes
  * queries instead of repeating keys, RoPE is two multiplies and one small matmul, and one additive mask serves all
- * layers. Every activation is created from the inputs' manager, so a per-step sub-manager frees everything a step
+ * layers. The LoRAs of projections that share an input are one matmul for their stacked A's (whatever subset of
+ * them is adapted, at whatever ranks), and each B is added in the matmul that applies it. No op takes a Java number
+ * (on a GPU that is a host copy that waits for the device): the scalars are made once. Every activation is created
+ * from the inputs' manager, so a per-step sub-manager frees everything a step
  * made; parameters never come first in an op. Each layer runs in a scope of its own that keeps only its outputs:
  * DJL frees an array only when its manager closes, so without it every intermediate of every layer would live until
  * the step ends (autograd holds on to what the backward pass needs by itself).
@@ -68,10 +74,36 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
     private final Parameter finalNormBias;
     private final Parameter head;
     private final LayerWeights[] layers;
+    private static final SiteKind[] QKV_SITES = {SiteKind.Q, SiteKind.K, SiteKind.V};
+    private static final SiteKind[] GATE_UP_SITES = {SiteKind.GATE, SiteKind.UP};
+
     private final RotaryTable rotary;
+    private final Constants constants;
+    private boolean stackSharedInputs = true;
     private final TreeMap<AdapterSite, LoraAdapter> adapters = new TreeMap<>();
+    /** Per group of adapters that share an input (keyed by the layer and the group's first kind): their scales. */
+    private final Map<AdapterSite, NDArray> stackedScales = new HashMap<>();
     private boolean adaptersEnabled = true;
     private Merged merged;
+
+    /**
+     * The scalars the forward pass adds and multiplies, made once on the model's device: an op with a Java number
+     * makes DJL copy the number from the host, and on a GPU each such copy waits for every queued kernel (a
+     * device synchronisation per op, and autograd may keep the number's freed buffer).
+     */
+    private record Constants(NDArray normEps, NDArray queryScale, NDArray maskedBias,
+                             NDArray longZero, NDArray geluCube, NDArray geluScale) {
+        static Constants of(ModelConfig config, ComputeSettings compute, NDManager manager) {
+            DataType t = compute.dtype();
+            Device d = compute.device();
+            float c2 = (float) (2 * Math.sqrt(2 / Math.PI));
+            return new Constants(manager.full(new Shape(), (float) config.normEps(), DataType.FLOAT32, d),
+                    manager.full(new Shape(), (float) (1.0 / Math.sqrt(config.headDim())), t, d),
+                    manager.full(new Shape(), t == DataType.FLOAT16 ? -6.0e4f : -1.0e9f, t, d),
+                    manager.full(new Shape(), 0, DataType.INT64, d),
+                    manager.full(new Shape(), 0.044715f * c2, t, d), manager.full(new Shape(), c2, t, d));
+        }
+    }
 
     /** The weights of one layer in our fused layout ([out, in] matrices). */
     record LayerWeights(Parameter norm1Weight, Parameter norm1Bias, Parameter qkvWeight, Parameter qkvBias,
@@ -98,6 +130,7 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
                     param(p + "down.weight", weights), optionalParam(p + "down.bias", weights));
         }
         this.rotary = config.family() == ModelFamily.GPT2 ? null : new RotaryTable(config, manager, compute.dtype());
+        this.constants = Constants.of(config, compute, manager);
         if (!weights.isEmpty()) {
             throw new HeteroloraException("internal: unused weights " + weights.keySet());
         }
@@ -231,13 +264,40 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
         pb.freeze(false);
         addParameter(pa);
         addParameter(pb);
-        adapters.put(site, new LoraAdapter(site, shape, pa, pb, dropout));
+        adapters.put(site, new LoraAdapter(site, shape, pa, pb, dropout,
+                manager.full(new Shape(shape.rank()), (float) shape.scale(), compute.dtype(), compute.device())));
+        restack(site);
     }
 
     private NDArray toDevice(NDArray x) {
         NDArray d = x.toDevice(compute.device(), false);
         d.attach(manager);
         return d;
+    }
+
+    /** Remakes the stacked scales of the group {@code site} belongs to (made here, not in a forward pass). */
+    private void restack(AdapterSite site) {
+        for (SiteKind[] kinds : List.of(QKV_SITES, GATE_UP_SITES)) {
+            if (List.of(kinds).contains(site.kind())) {
+                AdapterSite key = new AdapterSite(site.layer(), kinds[0]);
+                NDArray old = stackedScales.remove(key);
+                if (old != null) {
+                    old.close();
+                }
+                LoraAdapter[] group = group(site.layer(), kinds);
+                if (Arrays.stream(group).filter(Objects::nonNull).count() >= 2) {
+                    stackedScales.put(key, LoraAdapter.stackedScale(group));
+                }
+            }
+        }
+    }
+
+    private LoraAdapter[] group(int layer, SiteKind[] kinds) {
+        LoraAdapter[] group = new LoraAdapter[kinds.length];
+        for (int i = 0; i < kinds.length; i++) {
+            group[i] = adapters.get(new AdapterSite(layer, kinds[i]));
+        }
+        return group;
     }
 
     /** Removes every adapter (and frees its arrays). */
@@ -247,13 +307,14 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
             dropAdapter(a);
         }
         adapters.clear();
+        stackedScales.values().forEach(NDArray::close);
+        stackedScales.clear();
     }
 
     private void dropAdapter(LoraAdapter a) {
         parameters.remove(a.a().getName());
         parameters.remove(a.b().getName());
-        a.a().close();
-        a.b().close();
+        a.close();
     }
 
     /** Switches all adapters on or off at once (off = the base model, e.g. PPO's reference). */
@@ -425,7 +486,7 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
         // HF numbering: positions count from each row's first real token (right padding keeps 0..n-1 everywhere)
         NDArray firstReal = fullMask.argMax(1).reshape(batch, 1);
         NDArray positionIds = fullMask.getManager().arange(0L, total, 1L, DataType.INT64).reshape(1, total)
-                .sub(firstReal).maximum(0);
+                .sub(firstReal).maximum(constants.longZero());
         if (total != t) {
             positionIds = positionIds.get(new NDIndex(":, {}:", total - t));
         }
@@ -440,7 +501,10 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
             cos = cs.get(0);
             sin = cs.get(1);
         }
-        Step step = new Step(batch, t, total, bias, cos, sin, cache, training);
+        // queries are pre-scaled by 1/√headDim so the score matrix needs no extra op; with RoPE the scale rides on
+        // the [batch, t, 1, headDim] tables instead of the queries
+        Step step = new Step(batch, t, total, bias, cos, sin, cos == null ? null : cos.mul(constants.queryScale()),
+                sin == null ? null : sin.mul(constants.queryScale()), cache, training);
         NDManager home = h.getManager();
         NDArray previousMid = null;
         for (int l = 0; l < layers.length; l++) {
@@ -486,17 +550,16 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
         return logits(hidden(inputIds, attentionMask, null, false));
     }
 
-    private record Step(long batch, long t, long total, NDArray bias, NDArray cos, NDArray sin, KvCache cache,
-                        boolean training) {}
+    private record Step(long batch, long t, long total, NDArray bias, NDArray cos, NDArray sin, NDArray queryCos,
+                        NDArray querySin, KvCache cache, boolean training) {}
 
     private NDArray attentionBias(NDArray fullMask, long batch, long t, long total) {
         NDManager m = fullMask.getManager();
         NDArray queryPos = m.arange(total - t, total).reshape(t, 1);
         NDArray keyPos = m.arange(0, total).reshape(1, total);
-        NDArray allowed = keyPos.lte(queryPos).reshape(1, 1, 1, t, total)
-                .logicalAnd(fullMask.reshape(batch, 1, 1, 1, total).toType(DataType.BOOLEAN, false));
-        float masked = compute.dtype() == DataType.FLOAT16 ? -6.0e4f : -1.0e9f;
-        return allowed.toType(compute.dtype(), false).sub(1f).mul(-masked);
+        NDArray blocked = keyPos.gt(queryPos).reshape(1, 1, 1, t, total)
+                .logicalOr(fullMask.reshape(batch, 1, 1, 1, total).eq(constants.longZero()));
+        return blocked.toType(compute.dtype(), false).mul(constants.maskedBias());
     }
 
     private NDArray norm(NDArray x, Parameter weight, Parameter bias) {
@@ -506,7 +569,7 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
         }
         // statistics in fp32 as HF computes them; fp32 code runs the same ops as ever (widen is the identity there)
         NDArray x32 = Precision.widen(x);
-        NDArray inv = x32.mul(x32).mean(new int[] {-1}, true).add((float) config.normEps()).sqrt();
+        NDArray inv = x32.mul(x32).mean(new int[] {-1}, true).add(constants.normEps()).sqrt();
         return Precision.narrow(x32.div(inv), x.getDataType()).mul(weight.getArray());
     }
 
@@ -515,7 +578,37 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
             return y;
         }
         LoraAdapter a = adapters.get(new AdapterSite(layer, kind));
-        return a == null ? y : y.add(a.delta(x, training));
+        return a == null ? y : a.addTo(y, x, training);
+    }
+
+    /**
+     * The outputs {@code ys} of projections that read the same input {@code x} (q/k/v, gate/up), each with its
+     * site's adapter added: one matmul for all their A's when two or more are adapted and none drops out its
+     * input, otherwise site by site. Any subset of the sites, any ranks.
+     */
+    private NDList adaptShared(int layer, SiteKind[] kinds, NDArray x, NDList ys, boolean training) {
+        if (!adaptersEnabled || merged != null) {
+            return ys;
+        }
+        LoraAdapter[] group = group(layer, kinds);
+        boolean dropout = Arrays.stream(group).anyMatch(a -> a != null && a.dropsOut(training));
+        NDArray scale = stackedScales.get(new AdapterSite(layer, kinds[0]));
+        if (scale != null && !dropout && stackSharedInputs) {
+            return LoraAdapter.addStacked(group, scale, x, ys);
+        }
+        NDList out = new NDList(ys.size());
+        for (int i = 0; i < kinds.length; i++) {
+            out.add(group[i] == null ? ys.get(i) : group[i].addTo(ys.get(i), x, training));
+        }
+        return out;
+    }
+
+    /**
+     * Whether adapters that read the same input share one matmul for their A's (the default); off, every adapter
+     * runs on its own, as it does whenever dropout applies. The two compute the same function (tested).
+     */
+    void stackSharedInputs(boolean on) {
+        this.stackSharedInputs = on;
     }
 
     private NDArray linear(NDArray x, Parameter w, Parameter b) {
@@ -541,21 +634,23 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
             k = parts.get(1);
             v = parts.get(2);
         } else {
-            NDList parts = qkv.split(new long[] {(long) nq * hd, (long) (nq + nkv) * hd}, 2);
-            q = adapt(l, SiteKind.Q, x, parts.get(0), s.training());
-            k = adapt(l, SiteKind.K, x, parts.get(1), s.training());
-            v = adapt(l, SiteKind.V, x, parts.get(2), s.training());
+            NDList parts = adaptShared(l, QKV_SITES, x,
+                    qkv.split(new long[] {(long) nq * hd, (long) (nq + nkv) * hd}, 2), s.training());
+            q = parts.get(0);
+            k = parts.get(1);
+            v = parts.get(2);
         }
         q = q.reshape(s.batch(), s.t(), nq, hd);
         k = k.reshape(s.batch(), s.t(), nkv, hd);
         v = v.reshape(s.batch(), s.t(), nkv, hd);
         if (rotary != null) {
-            q = rotary.apply(q, s.cos(), s.sin());
+            q = rotary.apply(q, s.queryCos(), s.querySin());
             k = rotary.apply(k, s.cos(), s.sin());
+        } else {
+            q = q.mul(constants.queryScale());
         }
-        // [B, heads, t, hd]; queries pre-scaled so the score matrix needs no extra op
+        // [B, heads, t, hd]
         q = q.transpose(0, 2, 1, 3);
-        q = q.mul(Precision.scalar(q, 1.0 / Math.sqrt(hd)));
         k = k.transpose(0, 2, 1, 3);
         v = v.transpose(0, 2, 1, 3);
         if (s.cache() != null) {
@@ -582,9 +677,10 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
             NDArray act = geluTanh(up);
             ffn = adapt(l, SiteKind.DOWN, act, linear(act, w.downWeight(), w.downBias()), s.training());
         } else {
-            NDList gu = linear(x2, w.upWeight(), w.upBias()).split(2, 2);
-            NDArray gate = adapt(l, SiteKind.GATE, x2, gu.get(0), s.training());
-            NDArray up = adapt(l, SiteKind.UP, x2, gu.get(1), s.training());
+            NDList gu = adaptShared(l, GATE_UP_SITES, x2, linear(x2, w.upWeight(), w.upBias()).split(2, 2),
+                    s.training());
+            NDArray gate = gu.get(0);
+            NDArray up = gu.get(1);
             NDArray act = gate.mul(Activation.sigmoid(gate)).mul(up);
             ffn = adapt(l, SiteKind.DOWN, act, linear(act, w.downWeight(), w.downBias()), s.training());
         }
@@ -594,9 +690,8 @@ public final class CausalLM extends AbstractBlock implements AutoCloseable {
     }
 
     /** GPT-2's gelu_new, 0.5·x·(1 + tanh(c·(x + 0.044715·x³))), written as x·sigmoid(2c·x·(1 + 0.044715·x²)). */
-    private static NDArray geluTanh(NDArray x) {
-        float c2 = (float) (2 * Math.sqrt(2 / Math.PI));
-        NDArray z = x.mul(x).mul(Precision.scalar(x, 0.044715f * c2)).add(c2).mul(x);
+    private NDArray geluTanh(NDArray x) {
+        NDArray z = x.mul(x).mul(constants.geluCube()).add(constants.geluScale()).mul(x);
         return x.mul(Activation.sigmoid(z));
     }
 
