@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.heterolora.core.AdapterPlan;
 import dev.heterolora.core.AdapterSite;
@@ -124,11 +125,16 @@ public final class SiteStatistics implements AutoCloseable {
             for (int i = 0; i < n; i++) {
                 fisher[i] = new double[maxRanks[i]];
             }
+            // everything accumulates on the device and is read once at the end: per batch, the gradients' sum, the
+            // per-column sums of squares of each batch's gradient, and the loss (one host read per batch in fp16)
+            NDArray zero = keep.zeros(new Shape(), model.compute().dtype());
             NDArray[] sum = new NDArray[n];
-            double lossSum = 0;
+            NDArray fisherSum = null;
+            NDArray lossSum = keep.zeros(new Shape(1), DataType.FLOAT32);
             // fp16 gradients of B at B = 0 are tiny: a loss scale keeps them from flushing to zero, halved and the
             // batch redone if they overflow (the check rides on the one transfer per batch)
             double lossScale = model.compute().dtype() == DataType.FLOAT32 ? 1 : FP16_LOSS_SCALE;
+            NDArray[] unscale = unscale(adapters, lossScale, keep);
             for (List<int[]> batch : batches) {
                 while (true) {
                     try (NDManager step = model.manager().newSubManager()) {
@@ -140,41 +146,52 @@ public final class SiteStatistics implements AutoCloseable {
                             gc.backward(lossScale == 1 ? loss : loss.mul(Precision.scalar(loss, lossScale)));
                         }
                         NDList grads = new NDList();
-                        NDList transfer = new NDList();
+                        NDList columns = new NDList();
                         for (int i = 0; i < n; i++) {
                             NDArray g = adapters.get(i).b().getArray().getGradient();
                             g.attach(step);
-                            NDArray unscaled = g.toType(DataType.FLOAT32, false)
-                                    .div((float) (lossScale * adapters.get(i).shape().scale()));
+                            NDArray unscaled = Precision.widen(g).mul(unscale[i]);
                             grads.add(unscaled);
-                            transfer.add(unscaled.square().sum(new int[] {0}));
-                            g.set(ALL, 0f);
+                            columns.add(unscaled.square().sum(new int[] {0}));
+                            g.set(ALL, zero);
                         }
-                        transfer.add(loss.reshape(1));
-                        double[] flat = NDArrays.concat(transfer).toType(DataType.FLOAT64, false).toDoubleArray();
-                        if (lossScale > 1 && !Arrays.stream(flat).allMatch(Double::isFinite)) {
-                            lossScale /= 2;
-                            continue;
+                        NDArray batchColumns = NDArrays.concat(columns);
+                        if (lossScale > 1) {
+                            double[] check = NDArrays.concat(new NDList(batchColumns, loss.reshape(1)))
+                                    .toType(DataType.FLOAT64, false).toDoubleArray();
+                            if (!Arrays.stream(check).allMatch(Double::isFinite)) {
+                                lossScale /= 2;
+                                closeAll(unscale);
+                                unscale = unscale(adapters, lossScale, keep);
+                                continue;
+                            }
                         }
                         for (int i = 0; i < n; i++) {
-                            NDArray acc = sum[i] == null ? grads.get(i) : sum[i].add(grads.get(i));
-                            acc.attach(keep);
-                            if (sum[i] != null) {
-                                sum[i].close();
+                            if (sum[i] == null) {
+                                sum[i] = grads.get(i).duplicate();
+                                sum[i].attach(keep);
+                            } else {
+                                sum[i].addi(grads.get(i));
                             }
-                            sum[i] = acc;
                         }
-                        addColumns(fisher, Arrays.copyOf(flat, flat.length - 1), maxRanks, 1.0 / batches.size());
-                        lossSum += flat[flat.length - 1];
+                        if (fisherSum == null) {
+                            fisherSum = batchColumns.duplicate();
+                            fisherSum.attach(keep);
+                        } else {
+                            fisherSum.addi(batchColumns);
+                        }
+                        lossSum.addi(Precision.widen(loss).reshape(1));
                         break;
                     }
                 }
             }
+            closeAll(unscale);
             double[][] meanSq = new double[n][];
             double[][] aL1 = new double[n][];
             List<NDArray> means = new ArrayList<>();
             List<NDArray> as = new ArrayList<>();
             int[] out = new int[n];
+            double[] loss;
             try (NDManager scope = model.manager().newSubManager()) {
                 NDList colSq = new NDList();
                 NDList rowL1 = new NDList();
@@ -195,19 +212,52 @@ public final class SiteStatistics implements AutoCloseable {
                     rowL1.add(abs.sum(new int[] {1}));
                     out[i] = (int) mean.getShape().get(0);
                 }
-                addColumns(meanSq, NDArrays.concat(colSq).toType(DataType.FLOAT64, false).toDoubleArray(), maxRanks, 1.0);
-                addColumns(aL1, NDArrays.concat(rowL1).toType(DataType.FLOAT64, false).toDoubleArray(), maxRanks, 1.0);
+                NDArray fisherMean = fisherSum.div(batches.size());
+                NDArray lossMean = lossSum.div(batches.size());
+                fisherMean.attach(scope);
+                lossMean.attach(scope);
+                // one transfer for all statistics
+                NDArray colSqAll = NDArrays.concat(colSq);
+                NDArray rowL1All = NDArrays.concat(rowL1);
+                colSqAll.attach(scope);
+                rowL1All.attach(scope);
+                double[] all = NDArrays.concat(new NDList(colSqAll, rowL1All, fisherMean, lossMean))
+                        .toType(DataType.FLOAT64, false).toDoubleArray();
+                int cols = Arrays.stream(maxRanks).sum();
+                addColumns(meanSq, Arrays.copyOfRange(all, 0, cols), maxRanks, 1.0);
+                addColumns(aL1, Arrays.copyOfRange(all, cols, 2 * cols), maxRanks, 1.0);
+                addColumns(fisher, Arrays.copyOfRange(all, 2 * cols, 3 * cols), maxRanks, 1.0);
+                loss = Arrays.copyOfRange(all, 3 * cols, all.length);
             }
             for (NDArray s : sum) {
                 s.close();
             }
+            fisherSum.close();
+            lossSum.close();
+            zero.close();
             model.removeAdapters();
             return new SiteStatistics(List.copyOf(sites), maxRanks.clone(), out, meanSq, fisher, aL1, keep, means, as,
-                    lossSum / batches.size(), (System.nanoTime() - start) / 1e9);
+                    loss[0], (System.nanoTime() - start) / 1e9);
         } catch (RuntimeException e) {
             keep.close();
             model.removeAdapters();
             throw e;
+        }
+    }
+
+    /** Per adapter, 1/(loss scale · adapter scale) as a 0-d fp32 array on the device (no host copy per op). */
+    private static NDArray[] unscale(List<LoraAdapter> adapters, double lossScale, NDManager manager) {
+        NDArray[] out = new NDArray[adapters.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = manager.full(new Shape(), (float) (1 / (lossScale * adapters.get(i).shape().scale())),
+                    DataType.FLOAT32, adapters.get(i).b().getArray().getDevice());
+        }
+        return out;
+    }
+
+    private static void closeAll(NDArray[] arrays) {
+        for (NDArray a : arrays) {
+            a.close();
         }
     }
 
