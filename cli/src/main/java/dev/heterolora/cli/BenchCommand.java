@@ -23,7 +23,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "bench", description = "Benchmarks that print a table (or JSON lines with --json).",
         subcommands = {BenchModelCommand.class, BenchProxiesCommand.class, BenchGenerateCommand.class,
-                CommandLine.HelpCommand.class})
+                BenchPpoCommand.class, CommandLine.HelpCommand.class})
 final class BenchCommand implements Runnable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
