@@ -62,11 +62,12 @@ public final class TrainRuns {
     public static RlhfJob.Outcome start(StudyStorage db, Path home, Request r, ComputeSettings compute,
                                         RlhfJob.Listener listener, PrintStream log) {
         PpoSettings settings = r.settings();
+        // a plan that does not fit a given model fails before the world (minutes) is built for the other inputs
+        Choice given = r.model() != null ? choose(db, r.source(), ModelConfig.read(r.model())) : null;
         Path world = r.model() == null || r.reward() == null || r.prompts() == null
                 ? WorldHome.ensure(home, compute, log) : null;
         Path policyDir = r.model() != null ? r.model() : WorldHome.policy(world);
-        ModelConfig config = ModelConfig.read(policyDir);
-        Choice choice = choose(db, r.source(), config);
+        Choice choice = given != null ? given : choose(db, r.source(), ModelConfig.read(policyDir));
         Path reward = r.reward() != null ? r.reward() : WorldHome.reward(world);
         Path promptFile = r.prompts() != null ? r.prompts() : WorldHome.data(world, WorldFiles.SFT);
         Path evalFile = world != null && r.model() == null ? WorldHome.data(world, WorldFiles.EVAL) : null;

@@ -155,13 +155,13 @@ class WorldPipelineTest {
         assertThat(resumed.err()).doesNotContain("fresh AdamW");
         JsonNode m = JSON.readTree(run("sql", "--json", "SELECT COUNT(DISTINCT STEP) AS STEPS, MAX(R.STATUS) AS S "
                 + "FROM METRIC M JOIN RUN R ON R.ID = M.RUN_ID WHERE R.ID = " + runId).out());
-        assertThat(m.get(0).get("STEPS").asInt()).isEqualTo(4);
-        assertThat(m.get(0).get("S").asText()).isEqualTo("finished");
-        // adapters, value model, value head and optimizer moments continue exactly
-        for (String f : List.of("adapter_model.safetensors", "value/adapter_model.safetensors",
-                "value_head.safetensors", "optimizer.safetensors")) {
-            try (SafeTensorFile a = SafeTensorFile.open(tmp.resolve("whole/final").resolve(f));
-                 SafeTensorFile b = SafeTensorFile.open(tmp.resolve("part/final").resolve(f))) {
+        assertThat(m.get(0).get("steps").asInt()).isEqualTo(4);
+        assertThat(m.get(0).get("s").asText()).isEqualTo("finished");
+        // adapters, value model, value head and optimizer moments (in checkpoint/, not final/) continue exactly
+        for (String f : List.of("final/adapter_model.safetensors", "final/value/adapter_model.safetensors",
+                "final/value_head.safetensors", "checkpoint/optimizer.safetensors")) {
+            try (SafeTensorFile a = SafeTensorFile.open(tmp.resolve("whole").resolve(f));
+                 SafeTensorFile b = SafeTensorFile.open(tmp.resolve("part").resolve(f))) {
                 for (TensorEntry e : a.entries()) {
                     assertThat(b.readFloats(e.name())).as(f + " " + e.name())
                             .containsExactly(a.readFloats(e.name()), within(1e-6f));
