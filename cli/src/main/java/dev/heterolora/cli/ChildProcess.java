@@ -31,7 +31,12 @@ final class ChildProcess {
         command.add(Main.class.getName());
         command.addAll(args);
         try {
-            Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            ProcessBuilder pb = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
+            String djlCache = System.getProperty(DataDirectory.DJL_CACHE_DIR);
+            if (djlCache != null) { // the child unpacks nothing again: it uses this process's DJL cache
+                pb.environment().putIfAbsent(DataDirectory.DJL_CACHE_DIR, djlCache);
+            }
+            Process p = pb.start();
             p.getOutputStream().close();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             int status = p.waitFor();

@@ -20,7 +20,10 @@ import picocli.CommandLine.Spec;
 
 /** {@code heterolora experiment}: the papers' comparisons, reproduced on the embedded world. */
 @Command(name = "experiment", description = "Reproduce the papers' comparisons on the embedded world.",
-        subcommands = {ExperimentCommand.Rlhf.class, AllocationCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ExperimentCommand.Rlhf.class, AllocationCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "Examples:", "  heterolora experiment rlhf --seeds 3 --regularisers kl,none,js",
+                "  heterolora experiment allocation --budgets 0.2%%,1%% --seeds 3",
+                "  heterolora experiment allocation --json > allocation.json"})
 final class ExperimentCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -36,7 +39,9 @@ final class ExperimentCommand implements Runnable {
      * (every variant is a run in the database).
      */
     @Command(name = "rlhf", description = "Full fine-tune PPO vs LoRA PPO, and LoRA PPO with kl, none, js (and "
-            + "others): several seeds, one table.")
+            + "others): several seeds, one table.",
+            footer = {"", "Examples:", "  heterolora experiment rlhf                       # kl, none, js and full, 2 seeds",
+                    "  heterolora experiment rlhf --no-full --rank 4 --seeds 3 --json"})
     static final class Rlhf implements Callable<Integer> {
         @Mixin
         StoreOptions store;

@@ -12,20 +12,24 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code heterolora export ID}: trials and runs of a study as CSV or JSON for other tools. */
-@Command(name = "export", description = "Export a study's trials and runs as CSV (trials.csv, metrics.csv) or JSON.")
+/** {@code heterolora export [ID|NAME]}: a study's trials, runs and validations as JSON and CSV for other tools. */
+@Command(name = "export", description = "Export a study as study-ID.json and a study-ID/ folder of CSV files "
+        + "(trials, metrics, validations, correlations, experiments).",
+        footer = {"", "Examples:", "  heterolora export                         # the latest finished study",
+                "  heterolora export vote-150k --format csv --out ./results"})
 final class ExportCommand implements Callable<Integer> {
     @Mixin
     StoreOptions store;
 
-    @Parameters(index = "0", paramLabel = "ID", description = "study id")
-    long id;
+    @Parameters(index = "0", paramLabel = "ID|NAME", arity = "0..1", description = "study id or name (default: the "
+            + "latest finished)")
+    String ref;
 
-    @Option(names = "--format", defaultValue = "csv", description = "csv or json (default: ${DEFAULT-VALUE})")
+    @Option(names = "--format", defaultValue = "all", description = "all, csv or json (default: ${DEFAULT-VALUE})")
     String format;
 
-    @Option(names = "--out", paramLabel = "PATH", description = "output folder (csv) or file (json) (default: "
-            + "<home>/exports/study-ID)")
+    @Option(names = "--out", paramLabel = "DIR", description = "folder that receives study-ID.json and study-ID/ "
+            + "(default: <home>/exports)")
     Path out;
 
     @Spec
@@ -33,9 +37,9 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Path target = out != null ? out : store.home().resolve("exports").resolve("study-" + id);
+        Path target = out != null ? out : store.home().resolve("exports");
         try (StudyStore db = store.open()) {
-            List<Path> files = Export.write(db, id, format, target);
+            List<Path> files = Export.write(db, StudyRef.find(db, ref).id(), format, target);
             files.forEach(f -> spec.commandLine().getOut().println("wrote " + f));
         }
         return 0;

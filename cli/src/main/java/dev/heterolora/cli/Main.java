@@ -4,6 +4,8 @@ import dev.heterolora.core.HeteroloraException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -21,7 +23,7 @@ import picocli.CommandLine.Command;
                 StudiesCommand.class,
                 StudyCommand.class, SqlCommand.class, ReplayCommand.class, ValidateCommand.class, ReportCommand.class, ExportCommand.class,
                 ExperimentCommand.class, BenchCommand.class, ServerCommand.class, JobsCommand.class, DashboardCommand.class,
-                CommandLine.HelpCommand.class})
+                CompletionCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     /** Exit status for problems the user can fix (bad flags, bad input, missing files). */
@@ -43,6 +45,11 @@ public final class Main implements Runnable {
         CommandLine cli = new CommandLine(new Main());
         cli.setOut(out);
         cli.setErr(err);
+        cli.setParameterExceptionHandler(Main::badArguments);
+        cli.setExecutionStrategy(parsed -> {
+            DataDirectory.useDjlCacheIn(DataDirectory.resolve(homeFlag(parsed)), System.getenv(), System.getProperties());
+            return new CommandLine.RunLast().execute(parsed);
+        });
         cli.setExecutionExceptionHandler((e, line, parsed) -> {
             if (e instanceof HeteroloraException) {
                 err.println("heterolora: " + e.getMessage());
@@ -56,6 +63,41 @@ public final class Main implements Runnable {
         out.flush();
         err.flush();
         return code;
+    }
+
+    /**
+     * One line for a command line picocli cannot parse, with picocli's suggestion for a mistyped option or
+     * subcommand (e.g. {@code heterolora: unknown option '--budjet'; did you mean --budget?}), instead of the usage.
+     */
+    private static int badArguments(CommandLine.ParameterException e, String[] args) {
+        CommandLine cmd = e.getCommandLine();
+        String where = cmd.getCommandSpec().qualifiedName();
+        String message;
+        if (e instanceof CommandLine.UnmatchedArgumentException u && !u.getUnmatched().isEmpty()) {
+            String arg = u.getUnmatched().get(0);
+            String what = u.isUnknownOption() ? "unknown option"
+                    : cmd.getSubcommands().isEmpty() ? "unexpected argument" : "unknown command";
+            List<String> suggestions = u.getSuggestions();
+            message = String.format("%s '%s'; %s", what, arg, suggestions.isEmpty()
+                    ? "see '" + where + " --help'"
+                    : "did you mean " + suggestions.get(0) + "?"); // picocli puts the closest first
+        } else {
+            message = e.getMessage() + " (see '" + where + " --help')";
+        }
+        cmd.getErr().println("heterolora: " + message);
+        cmd.getErr().flush();
+        return USER_ERROR;
+    }
+
+    /** The {@code --home} given to the command that runs (it belongs to the innermost subcommand), or null. */
+    private static Path homeFlag(CommandLine.ParseResult parsed) {
+        Path home = null;
+        for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
+            if (p.hasMatchedOption("--home")) {
+                home = p.matchedOptionValue("--home", (Path) null);
+            }
+        }
+        return home;
     }
 
     /** Reads the version Maven wrote into the jar. */

@@ -33,9 +33,7 @@ final class PpoProgressBar implements RlhfJob.Listener, AutoCloseable {
 
     @Override
     public void close() {
-        if (bar != null) {
-            bar.close();
-            bar = null;
-        }
+        Bars.close(bar);
+        bar = null;
     }
 }

@@ -32,7 +32,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code heterolora replay ID}: re-runs a finished study's search from its stored seed and configuration with
+ * {@code heterolora replay [ID|NAME]}: re-runs a finished study's search from its stored seed and configuration with
  * fitness looked up from its trials, and checks that the same plans come out in the same order. {@code topk} and
  * {@code knapsack} need the per-site scores, which are recomputed from the model and data (as {@code --rescore}).
  */
@@ -45,8 +45,9 @@ final class ReplayCommand implements Callable<Integer> {
     @Mixin
     ModelOptions compute;
 
-    @Parameters(index = "0", paramLabel = "ID", description = "study id")
-    long id;
+    @Parameters(index = "0", paramLabel = "ID|NAME", arity = "0..1", description = "study id or name (default: the "
+            + "latest finished)")
+    String ref;
 
     @Option(names = "--rescore", description = "also recompute every trial's proxy scores and report the largest "
             + "relative difference")
@@ -63,7 +64,8 @@ final class ReplayCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         try (StudyStore db = store.open()) {
-            Study study = db.study(id).orElseThrow(() -> new HeteroloraException("no study with id " + id));
+            Study study = StudyRef.find(db, ref);
+            long id = study.id();
             if (study.status() != Status.FINISHED) {
                 throw new HeteroloraException("study " + id + " is " + study.status() + "; resume it first "
                         + "(heterolora search --resume " + id + ")");

@@ -12,15 +12,16 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code heterolora report ID}: a self-contained HTML page with PNG charts and the tables behind them. */
+/** {@code heterolora report [ID|NAME]}: a self-contained HTML page with PNG charts and the tables behind them. */
 @Command(name = "report", description = "Write an HTML report of a study: search history, Pareto front, allocation "
         + "heat maps, proxy validation, training curves.")
 final class ReportCommand implements Callable<Integer> {
     @Mixin
     StoreOptions store;
 
-    @Parameters(index = "0", paramLabel = "ID", description = "study id")
-    long id;
+    @Parameters(index = "0", paramLabel = "ID|NAME", arity = "0..1", description = "study id or name (default: the "
+            + "latest finished)")
+    String ref;
 
     @Option(names = "--out", paramLabel = "DIR", description = "output folder (default: <home>/reports/study-ID)")
     Path out;
@@ -31,8 +32,9 @@ final class ReportCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         System.setProperty("java.awt.headless", "true");
-        Path dir = out != null ? out : store.home().resolve("reports").resolve("study-" + id);
         try (StudyStore db = store.open()) {
+            long id = StudyRef.find(db, ref).id();
+            Path dir = out != null ? out : store.home().resolve("reports").resolve("study-" + id);
             List<Path> files = Report.write(db, id, dir);
             spec.commandLine().getOut().printf("wrote %s (%d files)%n", files.get(0), files.size());
         }

@@ -2,148 +2,79 @@ package dev.heterolora.cli;
 
 import dev.heterolora.app.SearchJob;
 import dev.heterolora.app.SearchRequest;
+import dev.heterolora.core.Budget;
 import dev.heterolora.search.SearchSettings;
 import dev.heterolora.studies.StudyStore;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
  * {@code heterolora search}: finds how to spend a trainable-parameter budget over LoRA modules and LoRA-adapted
  * shortcuts, ranking candidates by zero-cost proxies, and records the study in the database.
  */
-@Command(name = "search", description = "Search adapter placements and ranks under a parameter budget, ranked by "
-        + "zero-cost proxies; every trial is stored in the study database.")
+@Command(name = "search", sortOptions = false, description = "Search adapter placements and ranks under a parameter "
+        + "budget, ranked by zero-cost proxies; every trial is stored in the study database.",
+        footer = {"", "Examples:",
+                "  heterolora search --budget 0.2%                  # the embedded world, default objective",
+                "  heterolora search --budget 150k --vote gradnorm,snip,fisher --name vote-150k",
+                "  heterolora search --model ./Qwen2-0.5B --data rows.jsonl --budget 0.1% --sites q,v",
+                "  heterolora search --budget 1% --refine 4 && heterolora train --best",
+                "  heterolora search --resume 3"})
 final class SearchCommand implements Callable<Integer> {
-    @Mixin
-    ModelOptions model;
+    @ArgGroup(validate = false, heading = "%nBudget and search:%n", order = 1)
+    SearchOptions search = new SearchOptions();
 
-    @Mixin
-    StoreOptions store;
+    @ArgGroup(validate = false, heading = "%nModel and device:%n", order = 2)
+    ModelOptions model = new ModelOptions();
 
-    @Option(names = "--data", paramLabel = "FILE.jsonl", description = "rows for the proxies (\"text\" or "
-            + "\"input_ids\"); without --model: the embedded world's demonstrations")
-    Path data;
+    @ArgGroup(validate = false, heading = "%nProxy data:%n", order = 3)
+    SearchOptions.ProxyData proxyData = new SearchOptions.ProxyData();
 
-    @Option(names = "--budget", defaultValue = "0.2%", description = "trainable parameters: 0.2%%, 0.002, 150k, "
-            + "1.5M (default: ${DEFAULT-VALUE})")
-    String budget;
+    @ArgGroup(validate = false, heading = "%nStorage:%n", order = 4)
+    StoreOptions store = new StoreOptions();
 
-    @Option(names = "--strategy", defaultValue = "auto", description = "auto (exact DP for additive objectives, "
-            + "else the GA), ga, nsga2, knapsack, uniform, peft-default, all-linear, topk, random (default: "
-            + "${DEFAULT-VALUE})")
-    String strategy;
-
-    @Option(names = "--proxy", defaultValue = "snip", description = "fitness proxy: gradnorm, snip, fisher, synflow, "
-            + "params, jacov, probe (default: ${DEFAULT-VALUE})")
-    String proxy;
-
-    @Option(names = "--vote", split = ",", paramLabel = "PROXY", description = "fitness = mean percentile over these "
-            + "proxies (e.g. --vote gradnorm,snip,fisher); overrides --proxy")
-    List<String> vote;
-
-    @Option(names = "--ranks", defaultValue = "0,1,2,4,8,16,32,64", description = "allowed ranks (default: "
-            + "${DEFAULT-VALUE})")
-    String ranks;
-
-    @Option(names = "--sites", defaultValue = "all", description = "projection kinds, e.g. q,v (default: ${DEFAULT-VALUE})")
-    String sites;
-
-    @Option(names = "--no-shortcuts", description = "no LoRA-adapted shortcut sites")
-    boolean noShortcuts;
-
-    @Option(names = "--alpha", defaultValue = "2r", description = "alpha rule: 2r (= 2·rank) or a fixed number "
-            + "(default: ${DEFAULT-VALUE})")
-    String alpha;
-
-    @Option(names = "--seed", defaultValue = "0", description = "study seed (default: ${DEFAULT-VALUE})")
-    long seed;
-
-    @Option(names = "--population", description = "GA population (default: " + SearchSettings.DEFAULT_POPULATION + ")")
-    Integer population;
-
-    @Option(names = "--generations", description = "generation limit (default: 3 per site, at least 500)")
-    Integer generations;
-
-    @Option(names = "--steady", description = "stop after this many generations without improvement (default: 1 per "
-            + "2 sites, at least 80)")
-    Integer steady;
-
-    @Option(names = "--samples", description = "plans for the random baseline (default: " + SearchSettings.DEFAULT_SAMPLES
-            + ")")
-    Integer samples;
-
-    @Option(names = "--topk-rank", description = "rank of the topk baseline (default: " + SearchSettings.DEFAULT_TOPK_RANK
-            + ")")
-    Integer topkRank;
-
-    @Option(names = "--topk-fraction", description = "fraction of sites topk enables (default: as many as fit)")
-    Double topkFraction;
-
-    @Option(names = "--proxy-batches", defaultValue = "4", description = "minibatches for the proxies (default: "
-            + "${DEFAULT-VALUE})")
-    int proxyBatches;
-
-    @Option(names = "--proxy-batch-size", defaultValue = "8", description = "rows per minibatch (default: "
-            + "${DEFAULT-VALUE})")
-    int proxyBatchSize;
-
-    @Option(names = "--max-length", defaultValue = "128", description = "tokens per row for the proxies (default: "
-            + "${DEFAULT-VALUE})")
-    int maxLength;
-
-    @Option(names = "--probe-step", defaultValue = "1e-3", description = "step size of the per-plan probe proxies "
-            + "(default: ${DEFAULT-VALUE})")
-    double probeStep;
-
-    @Option(names = "--refine", defaultValue = "0", paramLabel = "N", description = "after the search, train the top "
-            + "N plans and the baselines briefly with successive halving; the best measured plan is what train --best "
-            + "trains (default: ${DEFAULT-VALUE} = off)")
-    int refine;
-
-    @Option(names = "--name", description = "study name (default: strategy-proxy-budget)")
-    String name;
-
-    @Option(names = "--resume", paramLabel = "ID", description = "continue an interrupted study")
-    Long resume;
-
-    @Option(names = "--json", description = "print a JSON summary")
-    boolean json;
-
-    @Option(names = "--no-progress", description = "no progress bar")
-    boolean noProgress;
+    @ArgGroup(validate = false, heading = "%nOutput:%n", order = 5)
+    SearchOptions.Output output = new SearchOptions.Output();
 
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() {
+        SearchOptions s = search;
+        if (s.resume == null) {
+            Budget.forgottenPercent(s.budget).ifPresent(w -> spec.commandLine().getErr()
+                    .println("heterolora: warning: --budget " + w));
+            spec.commandLine().getErr().flush();
+        }
         try (StudyStore db = store.open();
-             GenerationProgress bar = new GenerationProgress(!noProgress && !json)) {
-            SearchJob.Outcome outcome = resume != null
-                    ? SearchJob.resume(db, resume, model.compute(), bar, System.err)
-                    : SearchJob.start(db, request().resolve(store.home(), model.compute(), System.err), name,
-                            model.compute(), bar, System.err);
+             GenerationProgress bar = new GenerationProgress(!output.noProgress && !output.json)) {
+            SearchJob.Outcome outcome = s.resume != null
+                    ? SearchJob.resume(db, s.resume, model.compute(), bar, System.err)
+                    : SearchJob.start(db, request(), store.home(), model.compute(), bar, System.err);
             bar.close();
-            SearchReport.print(spec.commandLine().getOut(), outcome, json);
+            SearchReport.print(spec.commandLine().getOut(), outcome, output.json);
         }
         return 0;
     }
 
     private SearchRequest request() {
-        List<String> objective = vote != null && !vote.isEmpty() ? vote : List.of(proxy);
-        SearchSettings d = SearchSettings.defaults(seed);
-        SearchSettings settings = new SearchSettings(seed, orDefault(population, d.population()),
-                orDefault(generations, d.generations()), orDefault(steady, d.steadyGenerations()),
-                orDefault(samples, d.samples()), orDefault(topkRank, d.topkRank()),
-                topkFraction != null ? topkFraction : d.topkFraction());
-        return new SearchRequest(model.model, data, budget, strategy, objective, vote != null && !vote.isEmpty(),
-                ranks, sites, noShortcuts, alpha, proxyBatches, proxyBatchSize, maxLength, probeStep, settings, refine);
+        SearchOptions s = search;
+        boolean vote = s.vote != null && !s.vote.isEmpty();
+        List<String> objective = vote ? s.vote : List.of(s.proxy);
+        SearchSettings d = SearchSettings.defaults(s.seed);
+        SearchSettings settings = new SearchSettings(s.seed, orDefault(s.population, d.population()),
+                orDefault(s.generations, d.generations()), orDefault(s.steady, d.steadyGenerations()),
+                orDefault(s.samples, d.samples()), orDefault(s.topkRank, d.topkRank()),
+                s.topkFraction != null ? s.topkFraction : d.topkFraction());
+        SearchOptions.ProxyData p = proxyData;
+        return new SearchRequest(model.model, p.data, s.budget, s.strategy, objective, vote, s.ranks, s.sites,
+                s.noShortcuts, s.alpha, p.proxyBatches, p.proxyBatchSize, p.maxLength, p.probeStep, settings, s.refine,
+                s.name);
     }
 
     private static int orDefault(Integer v, int d) {

@@ -5,6 +5,7 @@ import dev.heterolora.app.Json;
 import dev.heterolora.app.SearchConfig;
 import dev.heterolora.app.SearchJob;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.heterolora.core.Budget;
 import dev.heterolora.core.SiteKind;
 import dev.heterolora.search.BaselineResult;
 import dev.heterolora.search.SearchResult;
@@ -71,9 +72,9 @@ final class SearchReport {
                 .filter(k -> space.sites().stream().anyMatch(s -> s.kind() == k)).toList();
         out.printf("study %d: %s, %d plans evaluated in %.1f s%n", studyId, r.strategy(), r.evaluations(),
                 outcome.seconds());
-        out.printf("best plan: fitness %.6g, %,d trainable parameters of a %,d budget (%s of %,d base = %.4f%%)%n",
-                best.evaluation().fitness(), best.parameters(), c.budgetLimit(), c.budgetText(), c.baseParams(),
-                100.0 * best.parameters() / c.baseParams());
+        out.printf("budget %s%n", Budget.parse(c.budgetText()).describe(c.baseParams()));
+        out.printf("best plan: fitness %.6g, %,d trainable parameters%n", best.evaluation().fitness(),
+                best.parameters());
         out.print(PlanTable.render(best.plan(), c.modelConfig().layers(), kinds));
         out.printf("objective %s%s; %s%n", c.vote() ? "vote of " : "", String.join("+", c.proxies()),
                 r.quality().describe());

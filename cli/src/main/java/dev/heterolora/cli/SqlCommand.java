@@ -14,9 +14,20 @@ import picocli.CommandLine.Spec;
  * {@code heterolora sql}: any SQL against the study database; read-only unless --write, enforced by the database
  * (a SELECT-only user on a read-only connection that never creates or migrates a database).
  */
-@Command(name = "sql", description = "Run SQL on the study database (read-only unless --write). Tables: study, trial, "
-        + "proxy_score, run, metric.")
+@Command(name = "sql", description = {"Run SQL on the study database (read-only unless --write).",
+        "Tables: " + SqlCommand.TABLES + " (SELECT TABLE_NAME, COLUMN_NAME FROM INFORMATION_SCHEMA.COLUMNS "
+                + "lists their columns)."},
+        footer = {"", "Examples:",
+                "  heterolora sql \"SELECT id, name, status FROM study\"",
+                "  heterolora sql --json \"SELECT generation, MAX(fitness) AS best FROM trial WHERE study_id = 3 "
+                        + "GROUP BY generation\"",
+                "  heterolora sql --csv \"SELECT step, name, val FROM metric WHERE run_id = 7\" > metrics.csv",
+                "  heterolora sql --write \"DELETE FROM study WHERE status = 'failed'\""})
 final class SqlCommand implements Callable<Integer> {
+    /** Every table of the schema, in the order a reader meets them; a test checks it against the real schema. */
+    static final String TABLES = "study, trial, proxy_score, run, metric, validation, validation_score, "
+            + "validation_correlation, work_unit";
+
     @Mixin
     StoreOptions store;
 

@@ -13,7 +13,8 @@ import picocli.CommandLine.Option;
  */
 final class StoreOptions {
     @Option(names = "--home", paramLabel = "DIR",
-            description = "data directory (default: $HETEROLORA_HOME or ~/.heterolora)")
+            description = "data directory (default: $HETEROLORA_HOME, else $XDG_DATA_HOME/heterolora, else "
+                    + "$HOME/.heterolora)")
     Path home;
 
     @Option(names = "--db", paramLabel = "JDBC_URL",
@@ -22,11 +23,7 @@ final class StoreOptions {
 
     /** The data directory. */
     Path home() {
-        if (home != null) {
-            return home;
-        }
-        String env = System.getenv("HETEROLORA_HOME");
-        return env != null && !env.isBlank() ? Path.of(env) : Path.of(System.getProperty("user.home"), ".heterolora");
+        return DataDirectory.resolve(home);
     }
 
     /** The flags that point a child process at the same data directory and database. */

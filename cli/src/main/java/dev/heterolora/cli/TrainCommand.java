@@ -20,7 +20,10 @@ import picocli.CommandLine.Spec;
  * study, a plan file, or a uniform LoRA baseline), or every weight with {@code --full-finetune}.
  */
 @Command(name = "train", description = "LoRA-PPO: align the policy, training only the adapters of a plan (--best from "
-        + "a study, --plan FILE, --uniform-rank R) or all weights (--full-finetune).")
+        + "a study, --plan FILE, --uniform-rank R) or all weights (--full-finetune).",
+        footer = {"", "Examples:", "  heterolora train --best                        # the latest study's best plan",
+                "  heterolora study 3 --plan-out plan.json && heterolora train --plan plan.json --steps 200",
+                "  heterolora train --uniform-rank 8 --seed 1      # plain LoRA baseline"})
 final class TrainCommand implements Callable<Integer> {
     @Mixin
     StoreOptions store;

@@ -24,7 +24,10 @@ import picocli.CommandLine.Spec;
  * bootstrap intervals and the regret of its top pick.
  */
 @Command(name = "validate", description = "Train N plans of a study briefly and measure how well each proxy's "
-        + "ranking predicts the trained result (Spearman, Kendall, bootstrap CI, regret).")
+        + "ranking predicts the trained result (Spearman, Kendall, bootstrap CI, regret).",
+        footer = {"", "Examples:", "  heterolora validate                          # 8 plans of the latest study",
+                "  heterolora validate --study 3 --sample 12 --steps 120",
+                "  heterolora validate --resume 17                # continue an interrupted run"})
 final class ValidateCommand implements Callable<Integer> {
     @Mixin
     StoreOptions store;

@@ -6,6 +6,12 @@ import java.nio.file.Path;
 
 /** Runs the CLI in-process and captures what it prints. */
 record CliRunner(int exitCode, String out, String err) {
+    static {
+        // every test has a data directory of its own; they share one DJL cache rather than unpack libtorch each
+        if (System.getenv("DJL_CACHE_DIR") == null && System.getProperty("DJL_CACHE_DIR") == null) {
+            System.setProperty("DJL_CACHE_DIR", Path.of(System.getProperty("user.home"), ".djl.ai").toString());
+        }
+    }
 
     /** The HF reference fixtures kept with the model module's tests. */
     static Path fixture(String name) {

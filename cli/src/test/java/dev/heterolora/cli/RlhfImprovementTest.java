@@ -70,6 +70,6 @@ class RlhfImprovementTest {
         assertThat(full.get("weights_mb").asDouble()).isGreaterThan(1.5 * lora.get("weights_mb").asDouble());
         JsonNode stored = JSON.readTree(CliRunner.run("sql", "--json", "--home", home.toString(), "SELECT CONFIG_JSON "
                 + "FROM RUN WHERE KIND = 'experiment-rlhf'").out());
-        assertThat(JSON.readTree(stored.get(0).get("CONFIG_JSON").asText())).isEqualTo(table);
+        assertThat(JSON.readTree(stored.get(0).get("config_json").asText())).isEqualTo(table);
     }
 }

@@ -57,14 +57,14 @@ class SearchCommandsTest {
         assertThat(summary.get("best").get("params").asLong()).isLessThanOrEqualTo(limit).isPositive();
         JsonNode counts = sql(tmp, "SELECT COUNT(*) AS N, MAX(PARAMS) AS MAXP, MIN(CASE WHEN FEASIBLE THEN 1 ELSE 0 "
                 + "END) AS ALLFEASIBLE FROM TRIAL WHERE STUDY_ID = " + study);
-        assertThat(counts.get(0).get("N").asInt()).isEqualTo(summary.get("evaluations").asInt());
-        assertThat(counts.get(0).get("MAXP").asLong()).isLessThanOrEqualTo(limit);
-        assertThat(counts.get(0).get("ALLFEASIBLE").asInt()).isEqualTo(1);
+        assertThat(counts.get(0).get("n").asInt()).isEqualTo(summary.get("evaluations").asInt());
+        assertThat(counts.get(0).get("maxp").asLong()).isLessThanOrEqualTo(limit);
+        assertThat(counts.get(0).get("allfeasible").asInt()).isEqualTo(1);
         CliRunner replay = CliRunner.run("replay", String.valueOf(study), "--db", db(tmp), "--device", "cpu");
         assertThat(replay.exitCode()).as(replay.out() + replay.err()).isZero();
         assertThat(replay.out()).contains("replay identical");
         if (strategy.equals("nsga2")) {
-            assertThat(sql(tmp, "SELECT COUNT(*) AS N FROM TRIAL WHERE PARETO").get(0).get("N").asInt()).isPositive();
+            assertThat(sql(tmp, "SELECT COUNT(*) AS N FROM TRIAL WHERE PARETO").get(0).get("n").asInt()).isPositive();
         }
     }
 
@@ -98,8 +98,8 @@ class SearchCommandsTest {
         CliRunner csv = CliRunner.run("export", String.valueOf(study), "--db", db(tmp), "--out",
                 tmp.resolve("csv").toString());
         assertThat(csv.exitCode()).as(csv.err()).isZero();
-        long rows = Files.readAllLines(tmp.resolve("csv/trials.csv")).size() - 1;
-        assertThat(rows).isEqualTo(sql(tmp, "SELECT COUNT(*) AS N FROM TRIAL").get(0).get("N").asLong());
+        long rows = Files.readAllLines(tmp.resolve("csv/study-" + study + "/trials.csv")).size() - 1;
+        assertThat(rows).isEqualTo(sql(tmp, "SELECT COUNT(*) AS N FROM TRIAL").get(0).get("n").asLong());
         CliRunner bad = CliRunner.run("export", String.valueOf(study), "--db", db(tmp), "--format", "xml");
         assertThat(bad.exitCode()).isEqualTo(2);
         assertThat(CliRunner.run("report", "999", "--db", db(tmp)).exitCode()).isEqualTo(2);
@@ -161,7 +161,7 @@ class SearchCommandsTest {
         assertThat(search(tmp, "--strategy", "annealing").err()).contains("annealing");
         assertThat(search(tmp, "--proxy", "magic").err()).contains("magic");
         assertThat(search(tmp, "--budget", "1").err()).contains("budget");
-        assertThat(sql(tmp, "SELECT COUNT(*) AS N FROM STUDY").get(0).get("N").asInt()).isZero();
+        assertThat(sql(tmp, "SELECT COUNT(*) AS N FROM STUDY").get(0).get("n").asInt()).isZero();
         CliRunner badSql = CliRunner.run("sql", "--db", db(tmp), "SELEC nonsense");
         assertThat(badSql.exitCode()).isEqualTo(2);
         assertThat(badSql.err().strip().lines().count()).isEqualTo(1);

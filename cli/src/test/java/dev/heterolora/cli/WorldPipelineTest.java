@@ -69,8 +69,8 @@ class WorldPipelineTest {
         assertThat(tmp.resolve("run/final/value_head.safetensors")).exists();
         JsonNode metrics = JSON.readTree(run("sql", "--json", "SELECT COUNT(DISTINCT STEP) AS STEPS, MAX(R.STATUS) "
                 + "AS STATUS FROM METRIC M JOIN RUN R ON R.ID = M.RUN_ID WHERE R.ID = " + t.get("run").asLong()).out());
-        assertThat(metrics.get(0).get("STEPS").asInt()).isEqualTo(3);
-        assertThat(metrics.get(0).get("STATUS").asText()).isEqualTo("finished");
+        assertThat(metrics.get(0).get("steps").asInt()).isEqualTo(3);
+        assertThat(metrics.get(0).get("status").asText()).isEqualTo("finished");
         // the trained adapter scores like any PEFT adapter
         Path rows = tmp.resolve("rows.jsonl");
         Files.writeString(rows, "{\"text\": \"12+35=47.\"}\n{\"text\": \"up:abc=ABC.\"}\n");
@@ -193,8 +193,8 @@ class WorldPipelineTest {
         assertThat(train.err().strip()).isEqualTo("heterolora: non-finite reward at PPO step 0; the run stops here");
         JsonNode runs = JSON.readTree(run("sql", "--json", "SELECT STATUS, MESSAGE FROM RUN WHERE OUTPUT_DIR = '"
                 + tmp.resolve("run") + "'").out());
-        assertThat(runs.get(0).get("STATUS").asText()).isEqualTo("failed");
-        assertThat(runs.get(0).get("MESSAGE").asText()).contains("non-finite reward");
+        assertThat(runs.get(0).get("status").asText()).isEqualTo("failed");
+        assertThat(runs.get(0).get("message").asText()).contains("non-finite reward");
     }
 
     private static String[] concat(String[] a, String... b) {
