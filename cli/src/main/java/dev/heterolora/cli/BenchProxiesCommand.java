@@ -81,7 +81,7 @@ final class BenchProxiesCommand implements Callable<Integer> {
             BenchCommand.printJson(out, rows, this::fields);
             return 0;
         }
-        out.printf("%-18s %6s %12s %12s %16s %18s %14s %12s%n", "model", "sites", "shared cold s", "warm s",
+        out.printf("%-18s %6s %12s %12s %16s %18s %14s %12s%n", "model", "sites", "pass cold s", "warm s",
                 "fitness/s (table)", "fitness/s (naive)", "speed-up", "peak MiB");
         for (Row r : rows) {
             out.printf("%-18s %6d %12.3f %12.3f %16.0f %18.2f %13.0f× %12s%n", r.name(), r.sites(), r.coldSeconds(),
