@@ -82,8 +82,8 @@ final class AllocationCommand implements Callable<Integer> {
         var request = new AllocationExperiment.Request(name, budgets, seeds,
                 methods != null ? methods : AllocationExperiment.METHODS, steps, lr, batchSize, heldOut, proxy,
                 Duration.ofSeconds(lease));
-        try (StudyStore db = store.open();
-             ProgressBar bar = json ? null : Bars.create("allocation", 1)) {
+        ProgressBar bar = json ? null : Bars.create("allocation", 1);
+        try (StudyStore db = store.open()) {
             AllocationExperiment.Outcome o = AllocationExperiment.run(db, store.home(), request, model.compute(),
                     (done, total) -> {
                         if (bar != null) {
@@ -91,10 +91,10 @@ final class AllocationCommand implements Callable<Integer> {
                             bar.stepTo(done);
                         }
                     }, System.err);
-            if (bar != null) {
-                bar.close();
-            }
+            Bars.close(bar);
             print(spec.commandLine().getOut(), o);
+        } finally {
+            Bars.close(bar);
         }
         return 0;
     }

@@ -15,7 +15,7 @@ final class Bars {
         return Progress.builder(task, max).build();
     }
 
-    /** Closes a bar, saying where it stopped if it did not reach its end. */
+    /** Closes a bar (again, harmlessly), saying where it stopped if it did not reach its end; null is ignored. */
     static void close(ProgressBar bar) {
         if (bar != null) {
             Progress.stopNote(bar);

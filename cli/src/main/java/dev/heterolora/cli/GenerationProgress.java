@@ -52,9 +52,7 @@ final class GenerationProgress implements SearchProgress, AutoCloseable {
 
     @Override
     public void close() {
-        if (bar != null) {
-            bar.close();
-            bar = null;
-        }
+        Bars.close(bar);
+        bar = null;
     }
 }

@@ -35,8 +35,8 @@ final class ValidateCommand implements Callable<Integer> {
     @Mixin
     ModelOptions compute;
 
-    @Option(names = "--study", paramLabel = "ID", description = "study (default: the latest)")
-    Long study;
+    @Option(names = "--study", paramLabel = "ID|NAME", description = "study id or name (default: the latest finished)")
+    String study;
 
     @Option(names = "--sample", defaultValue = "8", description = "plans to train (default: ${DEFAULT-VALUE})")
     int sample;
@@ -64,19 +64,20 @@ final class ValidateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ValidationJob.Request request = new ValidationJob.Request(study, sample, steps, lr, batchSize, heldOut, resume);
-        try (StudyStore db = store.open();
-             ProgressBar bar = json ? null : Bars.create("validate", sample + 1L)) {
+        ProgressBar bar = json ? null : Bars.create("validate", sample + 1L);
+        try (StudyStore db = store.open()) {
+            ValidationJob.Request request = new ValidationJob.Request(study == null ? null
+                    : StudyRef.find(db, study).id(), sample, steps, lr, batchSize, heldOut, resume);
             long runId = ValidationJob.run(db, request, compute.compute(), (done, total) -> {
                 if (bar != null) {
                     bar.maxHint(total);
                     bar.stepTo(done);
                 }
             }, System.err).runId();
-            if (bar != null) {
-                bar.close();
-            }
+            Bars.close(bar);
             print(spec.commandLine().getOut(), runId, db.validations(runId), db.correlations(runId));
+        } finally {
+            Bars.close(bar);
         }
         return 0;
     }
