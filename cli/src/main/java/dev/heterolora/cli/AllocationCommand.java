@@ -27,7 +27,7 @@ import picocli.CommandLine.Spec;
         + "SFT per budget and seed; held-out loss and oracle accuracy with 95%% CIs and the paired difference against "
         + "peft-default. Run the same command in several processes to share the cells.",
         footer = {"%nExamples:", "  heterolora experiment allocation --seeds 3 --steps 300",
-                "  heterolora experiment allocation --budgets 1% --methods peft-default,search-synflow,random"})
+                "  heterolora experiment allocation --budgets 1%% --methods peft-default,search-synflow,random"})
 final class AllocationCommand implements Callable<Integer> {
     @Mixin
     StoreOptions store;

@@ -19,10 +19,10 @@ import picocli.CommandLine.Spec;
 @Command(name = "search", sortOptions = false, description = "Search adapter placements and ranks under a parameter "
         + "budget, ranked by zero-cost proxies; every trial is stored in the study database.",
         footer = {"", "Examples:",
-                "  heterolora search --budget 0.2%                  # the embedded world, default objective",
+                "  heterolora search --budget 0.2%%                  # the embedded world, default objective",
                 "  heterolora search --budget 150k --vote gradnorm,snip,fisher --name vote-150k",
-                "  heterolora search --model ./Qwen2-0.5B --data rows.jsonl --budget 0.1% --sites q,v",
-                "  heterolora search --budget 1% --refine 4 && heterolora train --best",
+                "  heterolora search --model ./Qwen2-0.5B --data rows.jsonl --budget 0.1%% --sites q,v",
+                "  heterolora search --budget 1%% --refine 4 && heterolora train --best",
                 "  heterolora search --resume 3"})
 final class SearchCommand implements Callable<Integer> {
     @ArgGroup(validate = false, heading = "%nBudget and search:%n", order = 1)
