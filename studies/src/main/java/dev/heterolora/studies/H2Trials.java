@@ -6,11 +6,16 @@ import static dev.heterolora.studies.Jdbc.instant;
 import dev.heterolora.core.HeteroloraException;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -49,6 +54,68 @@ final class H2Trials {
                     + RANKED + " LIMIT 1) best) WHERE id = ?", t.studyId(), t.studyId());
             return id;
         });
+    }
+
+    /**
+     * Records trials (of one or more studies) in one transaction with three JDBC batches (trials, their ids, their
+     * scores) and one best-trial update per study: what a search that evaluates thousands of plans a second needs.
+     */
+    void recordAll(List<NewTrial> batch) {
+        if (batch.isEmpty()) {
+            return;
+        }
+        Map<Long, List<NewTrial>> byStudy = new TreeMap<>();
+        batch.forEach(t -> byStudy.computeIfAbsent(t.studyId(), k -> new ArrayList<>()).add(t));
+        jdbc.transaction(() -> {
+            for (Map.Entry<Long, List<NewTrial>> e : byStudy.entrySet()) {
+                long studyId = e.getKey();
+                studies.require(studyId);
+                List<Integer> seqs = e.getValue().stream().map(NewTrial::seq).toList();
+                if (new HashSet<>(seqs).size() != seqs.size()) {
+                    throw new HeteroloraException("trials to record for study " + studyId + " repeat a seq");
+                }
+                // a range the (study_id, seq) index serves; H2 compares "seq = ANY(array)" with every row
+                int low = seqs.stream().mapToInt(Integer::intValue).min().orElseThrow();
+                int high = seqs.stream().mapToInt(Integer::intValue).max().orElseThrow();
+                String inRange = "SELECT seq, id FROM trial WHERE study_id = ? AND seq BETWEEN ? AND ?";
+                Set<Integer> wanted = new HashSet<>(seqs);
+                jdbc.list(inRange, rs -> rs.getInt(1), studyId, low, high).stream().filter(wanted::contains)
+                        .min(Integer::compare).ifPresent(seq -> {
+                            throw new HeteroloraException("study " + studyId + " already has a trial with seq " + seq);
+                        });
+                jdbc.batch("INSERT INTO trial (study_id, seq, generation, plan_json, params, feasible, fitness, "
+                        + "seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", e.getValue().stream().<List<?>>map(t ->
+                        Arrays.asList(studyId, t.seq(), t.generation(), t.planJson(), t.params(), t.feasible(),
+                                t.fitness(), t.seconds())).toList());
+                Map<Integer, Long> ids = new HashMap<>();
+                for (long[] row : jdbc.list(inRange, rs -> new long[] {rs.getInt(1), rs.getLong(2)}, studyId, low,
+                        high)) {
+                    ids.put((int) row[0], row[1]);
+                }
+                jdbc.batch("INSERT INTO proxy_score (trial_id, proxy, score) VALUES (?, ?, ?)", e.getValue().stream()
+                        .flatMap(t -> t.proxyScores().entrySet().stream().<List<?>>map(s ->
+                                List.of(ids.get(t.seq()), s.getKey(), s.getValue()))).toList());
+                updateBest(studyId, e.getValue(), ids);
+            }
+        });
+    }
+
+    /**
+     * Keeps the study's best trial up to date after a batch without ranking all its trials again: the batch's best
+     * (feasible, highest finite fitness, lowest seq on ties) replaces the stored best only if it beats it.
+     */
+    private void updateBest(long studyId, List<NewTrial> batch, Map<Integer, Long> ids) {
+        Comparator<double[]> better = Comparator.<double[]>comparingDouble(t -> t[0]).thenComparingDouble(t -> -t[1]);
+        Optional<double[]> best = batch.stream().filter(t -> t.feasible() && Double.isFinite(t.fitness()))
+                .map(t -> new double[] {t.fitness(), t.seq()}).max(better);
+        Optional<double[]> stored = jdbc.one("SELECT t.fitness, t.seq FROM study s JOIN trial t ON t.id = "
+                + "s.best_trial_id WHERE s.id = ?", rs -> new double[] {rs.getDouble(1), rs.getInt(2)}, studyId);
+        if (best.isPresent() && (stored.isEmpty() || better.compare(best.get(), stored.get()) > 0)) {
+            jdbc.update("UPDATE study SET updated_at = CURRENT_TIMESTAMP, best_trial_id = ? WHERE id = ?",
+                    ids.get((int) best.get()[1]), studyId);
+        } else {
+            jdbc.update("UPDATE study SET updated_at = CURRENT_TIMESTAMP WHERE id = ?", studyId);
+        }
     }
 
     /** All trials of a study in order of evaluation. */
@@ -103,9 +170,10 @@ final class H2Trials {
                 params);
         Map<Long, Map<String, Double>> scores = new HashMap<>();
         if (!rows.isEmpty()) {
-            for (Score s : jdbc.list("SELECT trial_id, proxy, score FROM proxy_score WHERE trial_id = ANY(?)",
-                    rs -> new Score(rs.getLong("trial_id"), rs.getString("proxy"), doubleOrNaN(rs, "score")),
-                    rows.stream().map(Row::id).toList())) {
+            // the trials' own query as a subquery: H2 compares "trial_id = ANY(array)" with every row
+            for (Score s : jdbc.list("SELECT trial_id, proxy, score FROM proxy_score WHERE trial_id IN (SELECT id FROM ("
+                    + sql + ") picked)", rs -> new Score(rs.getLong("trial_id"), rs.getString("proxy"),
+                    doubleOrNaN(rs, "score")), params)) {
                 scores.computeIfAbsent(s.trialId(), k -> new TreeMap<>()).put(s.proxy(), s.score());
             }
         }

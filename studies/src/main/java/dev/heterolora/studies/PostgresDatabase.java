@@ -145,6 +145,8 @@ final class PostgresDatabase {
             p.setProperty("password", password);
         }
         p.setProperty("ApplicationName", "heterolora");
+        // one multi-row INSERT per JDBC batch instead of a round trip per row (trials are written in batches)
+        p.setProperty("reWriteBatchedInserts", "true");
         return p;
     }
 

@@ -87,6 +87,12 @@ public interface StudyStorage extends AutoCloseable {
      */
     long recordTrial(NewTrial trial);
 
+    /**
+     * Records many trials in one transaction (JDBC batches), as {@link #recordTrial} would one by one: a search
+     * writes its trials this way, a few hundred at a time. Nothing is recorded if any is refused.
+     */
+    void recordTrials(List<NewTrial> trials);
+
     /** All trials of a study in order of evaluation (seq). */
     List<Trial> trials(long studyId);
 

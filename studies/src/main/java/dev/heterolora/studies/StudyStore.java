@@ -125,6 +125,11 @@ public final class StudyStore implements StudyStorage {
     }
 
     @Override
+    public void recordTrials(List<NewTrial> batch) {
+        trials.recordAll(batch);
+    }
+
+    @Override
     public List<Trial> trials(long studyId) {
         return trials.all(studyId);
     }

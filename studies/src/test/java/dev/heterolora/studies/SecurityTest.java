@@ -128,11 +128,11 @@ class SecurityTest {
         String url = StudyStore.defaultUrl(home());
         Passwords kept = Passwords.read(home().resolve("studies")).orElseThrow();
         try (Connection c = DriverManager.getConnection(url, "SA", kept.admin()); Statement st = c.createStatement()) {
-            st.execute("DELETE FROM \"flyway_schema_history\" WHERE \"version\" = '5'");
+            st.execute("DELETE FROM \"flyway_schema_history\" WHERE \"version\" = '6'");
         }
         SqlConsole console = StudyDatabase.inHome(home()).openReadOnly();
         assertThat(console.execute("SELECT MAX(\"version\") FROM \"flyway_schema_history\"", false).rows())
-                .containsExactly(List.of("4"));
+                .containsExactly(List.of("5"));
     }
 
     @Test

@@ -125,4 +125,29 @@ class TrialsTest extends InMemoryStoreTest {
         assertThat(store.study(id).orElseThrow().bestTrialId()).isNull();
         assertThat(store.console().execute("SELECT COUNT(*) FROM proxy_score", false).rows()).containsExactly(List.of(0L));
     }
+
+    @Test
+    void recordsTrialsInBatchesAsOneByOne() {
+        long a = store.createStudy(study("a"));
+        long b = store.createStudy(study("b"));
+        store.recordTrial(trial(a, 0, true, 0.1));
+        store.recordTrials(List.of(trial(a, 1, true, 0.9), trial(b, 0, false, 5.0), trial(a, 2, true, Double.NaN),
+                trial(b, 1, true, 0.3)));
+        assertThat(store.trials(a)).extracting(Trial::seq).containsExactly(0, 1, 2);
+        assertThat(store.trials(a).get(1).proxyScores()).containsEntry("snip", 0.9).containsEntry("grad_norm", 0.5);
+        assertThat(store.trials(a).get(2).fitness()).isNaN();
+        assertThat(store.bestTrial(a)).get().extracting(Trial::seq).isEqualTo(1);
+        assertThat(store.bestTrial(b)).get().extracting(Trial::seq).isEqualTo(1);
+        assertThat(store.study(a).orElseThrow().bestTrialId()).isEqualTo(store.bestTrial(a).orElseThrow().id());
+
+        assertThatThrownBy(() -> store.recordTrials(List.of(trial(a, 3, true, 1.0), trial(a, 1, true, 1.0))))
+                .isInstanceOf(HeteroloraException.class).hasMessage("study " + a + " already has a trial with seq 1");
+        assertThatThrownBy(() -> store.recordTrials(List.of(trial(b, 7, true, 1.0), trial(b, 7, true, 1.0))))
+                .isInstanceOf(HeteroloraException.class).hasMessage("trials to record for study " + b + " repeat a seq");
+        assertThatThrownBy(() -> store.recordTrials(List.of(trial(b, 8, true, 1.0), trial(999, 0, true, 1.0))))
+                .isInstanceOf(HeteroloraException.class).hasMessage("no study with id 999");
+        assertThat(store.trialCount(a)).isEqualTo(3);
+        assertThat(store.trialCount(b)).isEqualTo(2);
+        store.recordTrials(List.of());
+    }
 }
