@@ -1,5 +1,6 @@
 package dev.heterolora.app;
 
+import dev.heterolora.studies.Heartbeat;
 import dev.heterolora.studies.Status;
 
 import ai.djl.nn.Parameter;
@@ -113,7 +114,11 @@ public final class RlhfJob {
                     .forEach(m -> state.add(m.step(), Map.of(m.name(), m.value())));
         }
         Path start0 = resume != null && full ? resume.checkpoint() : in.policyDir();
-        try (CausalLM policy = HfCheckpoint.load(start0, compute);
+        try (Heartbeat beat = Heartbeat.ofRun(db, runId);
+             Interruption stop = Interruption.register(() -> db.finishRun(runId, Status.INTERRUPTED, "interrupted"),
+                     "interrupted; run " + runId + " marked interrupted (resume: heterolora train --resume " + runId
+                             + ")", System.err);
+             CausalLM policy = HfCheckpoint.load(start0, compute);
              CausalLM reference = full ? HfCheckpoint.load(in.policyDir(), compute) : null;
              RewardModel reward = RewardModel.load(in.rewardDir(), compute)) {
             var trainable = tuning.prepare(policy, s.seed());

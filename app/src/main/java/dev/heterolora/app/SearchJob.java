@@ -26,6 +26,7 @@ import dev.heterolora.search.SearchSpace;
 import dev.heterolora.search.Strategy;
 import dev.heterolora.search.TrialRecord;
 import dev.heterolora.search.TrialSink;
+import dev.heterolora.studies.Heartbeat;
 import dev.heterolora.studies.NewStudy;
 import dev.heterolora.studies.NewTrial;
 import dev.heterolora.studies.Study;
@@ -129,14 +130,22 @@ public final class SearchJob {
         }
     }
 
-    /** Creates a study for {@code config} (named {@code name}, or strategy-proxies-budget) and runs its search. */
+    /**
+     * Starts a new search as a user asked for it: a name another study has is refused before anything is built or
+     * computed, then the request is resolved ({@link SearchRequest#resolve}) and its study created and searched.
+     */
+    public static Outcome start(StudyStorage db, SearchRequest request, Path home, ComputeSettings compute,
+                                SearchProgress progress, PrintStream log) {
+        request.requireFreeName(db);
+        return start(db, request.resolve(home, compute, log), request.name(), compute, progress, log);
+    }
+
+    /** Creates a study for {@code config} (named {@code name}; null: unnamed) and runs its search. */
     public static Outcome start(StudyStorage db, SearchConfig config, String name, ComputeSettings compute,
                                 SearchProgress progress, PrintStream log) {
         SearchSpace space = space(config);
         failEarlyIfUnfit(config, space, log);
-        long studyId = db.createStudy(new NewStudy(name != null ? name
-                : config.strategy() + "-" + String.join("+", config.proxies()) + "-" + config.budgetText(),
-                config.settings().seed(), config.strategy(), config.budgetText(), config.budgetLimit(),
+        long studyId = db.createStudy(new NewStudy(name, config.settings().seed(), config.strategy(), config.budgetText(), config.budgetLimit(),
                 config.baseParams(), config.modelPath(), config.modelHash(), config.toJson().toString(),
                 space.toJson().toString()));
         return execute(db, studyId, config, compute, progress, log);
@@ -158,11 +167,16 @@ public final class SearchJob {
     private static Outcome execute(StudyStorage db, long studyId, SearchConfig config, ComputeSettings compute,
                                    SearchProgress progress, PrintStream log) {
         db.setStatus(studyId, Status.RUNNING);
-        Thread interrupted = new Thread(() -> markInterrupted(db, studyId));
-        Runtime.getRuntime().addShutdownHook(interrupted);
         long start = System.nanoTime();
-        try {
-            Answer answer = search(config, db, studyId, compute, progress, log);
+        TrialBatch trials = new TrialBatch(db);
+        try (Heartbeat beat = Heartbeat.ofStudy(db, studyId);
+             Interruption stop = Interruption.register(() -> {
+                 trials.flush();
+                 db.setStatus(studyId, Status.INTERRUPTED);
+             },
+                     "interrupted; study " + studyId + " marked interrupted (resume: heterolora search --resume "
+                             + studyId + ")", log)) {
+            Answer answer = search(config, db, studyId, trials, compute, progress, log);
             Optional<RefineStage.Outcome> refined = config.refine() > 0
                     ? Optional.of(RefineStage.run(db, studyId, config, RefineStage.Request.defaults(config.refine()),
                             compute, log)) : Optional.empty();
@@ -172,8 +186,6 @@ public final class SearchJob {
         } catch (RuntimeException e) {
             db.setStatus(studyId, Status.FAILED);
             throw e;
-        } finally {
-            Runtime.getRuntime().removeShutdownHook(interrupted);
         }
     }
 
@@ -190,20 +202,12 @@ public final class SearchJob {
         }
     }
 
-    private static void markInterrupted(StudyStorage db, long studyId) {
-        try {
-            db.setStatus(studyId, Status.INTERRUPTED);
-        } catch (RuntimeException ignored) {
-            // the JVM is going down; the trials are committed and --resume works either way
-        }
-    }
-
     /**
      * Runs (or continues) the search of study {@code studyId}: trials already stored are answered from the store and
-     * not written again; new ones are committed one by one.
+     * not written again; new ones are committed in batches ({@link TrialBatch}), all of them before this returns.
      */
-    private static Answer search(SearchConfig c, StudyStorage db, long studyId, ComputeSettings compute,
-                                 SearchProgress progress, PrintStream log) {
+    private static Answer search(SearchConfig c, StudyStorage db, long studyId, TrialBatch trials,
+                                 ComputeSettings compute, SearchProgress progress, PrintStream log) {
         SearchSpace space = space(c);
         List<TrialRecord> done = records(db, studyId);
         try (Scoring scoring = scoring(c, space, compute, log)) {
@@ -213,13 +217,14 @@ public final class SearchJob {
                 log.printf("resuming study %d after %d stored trials%n", studyId, done.size());
             }
             TrialSink store = (seq, generation, plan, parameters, feasible, evaluation, seconds) -> {
-                db.recordTrial(new NewTrial(studyId, seq, generation, plan.toJsonString(), parameters, feasible,
+                trials.add(new NewTrial(studyId, seq, generation, plan.toJsonString(), parameters, feasible,
                         evaluation.fitness(), evaluation.proxyScores(), seconds));
                 progress.trial(generation, evaluation.fitness());
             };
             TrialSink sink = done.isEmpty() ? store : store.skipping(done.size());
             progress.started(c.strategy(), c.settings().generationLimit(space.size()));
             SearchResult result = Strategy.named(c.strategy()).run(space, fitness, c.settings(), sink);
+            trials.flush();
             progress.stopped(result.quality().describe());
             if (!result.paretoFront().isEmpty()) {
                 markPareto(db, studyId, result.paretoFront());
@@ -227,6 +232,44 @@ public final class SearchJob {
             List<BaselineResult> baselines = Baseline.evaluateAll(space, fitness, c.settings());
             storeBaselines(db, studyId, space, c, fitness, baselines);
             return new Answer(result, baselines);
+        }
+    }
+
+    /**
+     * The trials a search has evaluated but not yet written: committed together (one transaction, JDBC batches)
+     * once {@value #SIZE} are waiting or the oldest has waited {@value #MAX_WAIT_MS} ms, and on {@link #flush()}
+     * (the end of the search, an interruption). A GA evaluates thousands of plans a second; one transaction each
+     * made the database the bottleneck. A crash loses at most the last second of trials, which a resume evaluates
+     * again (it replays the same seeded sequence).
+     */
+    private static final class TrialBatch {
+        private static final int SIZE = 1000;
+        private static final long MAX_WAIT_MS = 1000;
+
+        private final StudyStorage db;
+        private final List<NewTrial> waiting = new ArrayList<>();
+        private long oldest;
+
+        TrialBatch(StudyStorage db) {
+            this.db = db;
+        }
+
+        synchronized void add(NewTrial trial) {
+            if (waiting.isEmpty()) {
+                oldest = System.nanoTime();
+            }
+            waiting.add(trial);
+            if (waiting.size() >= SIZE || System.nanoTime() - oldest > MAX_WAIT_MS * 1_000_000) {
+                flush();
+            }
+        }
+
+        /** Commits every waiting trial. */
+        synchronized void flush() {
+            if (!waiting.isEmpty()) {
+                db.recordTrials(List.copyOf(waiting));
+                waiting.clear();
+            }
         }
     }
 

@@ -11,6 +11,7 @@ import dev.heterolora.search.AlphaRule;
 import dev.heterolora.search.SearchSettings;
 import dev.heterolora.search.SpaceOptions;
 import dev.heterolora.search.Strategy;
+import dev.heterolora.studies.StudyStorage;
 import dev.heterolora.trainer.world.WorldFiles;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -22,13 +23,36 @@ import java.util.Set;
 /**
  * A new search as a user asks for it, before anything is resolved: the model folder (null = the embedded world),
  * the proxy rows, the budget and objective as typed, the space, the strategy's settings and how many top plans the
- * refine stage trains (0 = none). {@link #resolve}
+ * refine stage trains (0 = none), and the study's unique name (null = unnamed). {@link #resolve}
  * validates it and turns it into the {@link SearchConfig} a study stores.
  */
 public record SearchRequest(Path model, Path data, String budget, String strategy, List<String> objective,
                             boolean vote, String ranks, String sites, boolean noShortcuts, String alpha,
                             int proxyBatches, int proxyBatchSize, int maxLength, double probeStep,
-                            SearchSettings settings, int refine) {
+                            SearchSettings settings, int refine, String name) {
+
+    /** A request for an unnamed study. */
+    public SearchRequest(Path model, Path data, String budget, String strategy, List<String> objective,
+                         boolean vote, String ranks, String sites, boolean noShortcuts, String alpha,
+                         int proxyBatches, int proxyBatchSize, int maxLength, double probeStep,
+                         SearchSettings settings, int refine) {
+        this(model, data, budget, strategy, objective, vote, ranks, sites, noShortcuts, alpha, proxyBatches,
+                proxyBatchSize, maxLength, probeStep, settings, refine, null);
+    }
+
+    /**
+     * Refuses, in one line and before any work, a name another study of {@code db} already has.
+     *
+     * @throws HeteroloraException naming the study that has it
+     */
+    public void requireFreeName(StudyStorage db) {
+        if (name != null) {
+            db.studyNamed(name).ifPresent(s -> {
+                throw new HeteroloraException("a study named '" + name + "' already exists (study " + s.id()
+                        + "); choose another --name, or resume it with --resume " + s.id());
+            });
+        }
+    }
 
     /**
      * Checks every value (one-line errors before any expensive step), builds the world when none is given and it is

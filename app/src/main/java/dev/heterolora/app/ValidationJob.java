@@ -7,6 +7,7 @@ import dev.heterolora.proxies.PlanScorer;
 import dev.heterolora.results.Correlation;
 import dev.heterolora.search.Baseline;
 import dev.heterolora.search.SearchSpace;
+import dev.heterolora.studies.Heartbeat;
 import dev.heterolora.studies.NewValidation;
 import dev.heterolora.studies.Study;
 import dev.heterolora.studies.Status;
@@ -70,7 +71,11 @@ public final class ValidationJob {
                 .put("batch_size", r.batchSize()).put("held_out", r.heldOut()).toString(), null);
         Set<String> done = db.validations(runId).stream().map(Validation::label)
                 .collect(Collectors.toCollection(TreeSet::new));
-        try (PlanTrials trials = PlanTrials.of(config, PlanTrials.worldEval(config), r.heldOut(), compute)) {
+        try (Heartbeat beat = Heartbeat.ofRun(db, runId);
+             Interruption stop = Interruption.register(() -> db.finishRun(runId, Status.INTERRUPTED, "interrupted"),
+                     "interrupted; run " + runId + " marked interrupted (resume: heterolora validate --resume " + runId
+                             + ")", log);
+             PlanTrials trials = PlanTrials.of(config, PlanTrials.worldEval(config), r.heldOut(), compute)) {
             List<Candidate> candidates = candidates(db, s, config, space, r.sample(), compute, log);
             TrainSettings settings = PlanTrials.settings(r.steps(), r.learningRate(), r.batchSize(),
                     config.settings().seed());
@@ -84,9 +89,9 @@ public final class ValidationJob {
                 }
                 progress.planDone(i + 1, candidates.size());
             }
+            correlate(db, runId, db.validations(runId), config.settings().seed());
+            db.finishRun(runId, Status.FINISHED, null);
         }
-        correlate(db, runId, db.validations(runId), config.settings().seed());
-        db.finishRun(runId, Status.FINISHED, null);
         return new Outcome(runId);
     }
 

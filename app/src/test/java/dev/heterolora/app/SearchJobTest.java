@@ -72,7 +72,7 @@ class SearchJobTest {
             SearchConfig missingRows = request("knapsack", tmp.resolve("gone.jsonl")).resolve(tmp, CPU, LOG);
             assertThatThrownBy(() -> SearchJob.start(db, missingRows, "broken", CPU, SearchProgress.NONE, LOG))
                     .isInstanceOf(HeteroloraException.class);
-            Study broken = db.studies().stream().filter(x -> x.name().equals("broken")).findFirst().orElseThrow();
+            Study broken = db.studyNamed("broken").orElseThrow();
             assertThat(broken.status()).isEqualTo(Status.FAILED);
         }
     }

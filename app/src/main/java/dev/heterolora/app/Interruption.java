@@ -1,0 +1,50 @@
+package dev.heterolora.app;
+
+import java.io.PrintStream;
+
+/**
+ * What a job does when the JVM is told to stop (SIGTERM, Ctrl-C) while it works: it marks its own study or run
+ * interrupted, says so in one line ({@code heterolora: interrupted; study 4 marked interrupted (resume: heterolora
+ * search --resume 4)}) and ends the process at once with exit code {@value #EXIT_CODE}, so the job's thread, which
+ * would now fail on a closing database, prints no error and no stack trace. Jobs register one for the time they
+ * work and close it when they end normally.
+ *
+ * <p>The process halts after the line: other shutdown hooks do not run. Everything the job wrote is committed
+ * (the mark is the last write), so this loses nothing a kill -9 would not; {@code mark} should flush whatever the
+ * job buffers (e.g. trials written in batches) before it sets the status.
+ */
+public final class Interruption implements AutoCloseable {
+    /** The exit code of an interrupted job (as a shell's 128 + SIGINT). */
+    public static final int EXIT_CODE = 130;
+
+    private final Thread hook;
+
+    private Interruption(Runnable mark, String line, PrintStream err) {
+        hook = new Thread(() -> {
+            try {
+                mark.run();
+            } catch (RuntimeException e) {
+                err.println("heterolora: interrupted; could not mark it interrupted: " + e.getMessage());
+            }
+            err.println("heterolora: " + line);
+            err.flush();
+            Runtime.getRuntime().halt(EXIT_CODE);
+        }, "heterolora-interruption");
+        Runtime.getRuntime().addShutdownHook(hook);
+    }
+
+    /** Until closed, a JVM shutdown runs {@code mark}, prints {@code heterolora: <line>} to {@code err} and halts. */
+    public static Interruption register(Runnable mark, String line, PrintStream err) {
+        return new Interruption(mark, line, err);
+    }
+
+    /** The job ended by itself: a later shutdown does nothing of this job's. */
+    @Override
+    public void close() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook is running or has run: it owns the ending
+        }
+    }
+}
