@@ -109,6 +109,7 @@ public final class TrainerState {
         return history.isEmpty() ? 0 : history.lastKey();
     }
 
+    /** The fields of transformers' TrainerState that apply here, in its sorted key order. */
     private ObjectNode state() {
         ObjectNode o = JSON.createObjectNode();
         o.putNull("best_global_step");
@@ -120,15 +121,19 @@ public final class TrainerState {
         o.put("is_world_process_zero", true);
         ArrayNode log = o.putArray("log_history");
         history.forEach((step, metrics) -> {
+            // keys sorted, as transformers writes them (json.dumps(..., sort_keys=True))
+            TreeMap<String, Double> sorted = new TreeMap<>(metrics);
+            sorted.put("step", (double) step);
             ObjectNode entry = log.addObject();
-            metrics.forEach((name, value) -> {
-                if (Double.isFinite(value)) {
+            sorted.forEach((name, value) -> {
+                if (name.equals("step")) {
+                    entry.put(name, step);
+                } else if (Double.isFinite(value)) {
                     entry.put(name, value);
                 } else {
                     entry.putNull(name);
                 }
             });
-            entry.put("step", step);
         });
         o.put("logging_steps", 1);
         o.put("max_steps", maxSteps);

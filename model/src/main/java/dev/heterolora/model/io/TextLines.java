@@ -1,7 +1,6 @@
 package dev.heterolora.model.io;
 
 import dev.heterolora.core.HeteroloraException;
-import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -40,23 +39,26 @@ public final class TextLines {
     public static void forEach(Path file, LineHandler handler) {
         CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buffer = new byte[1 << 16];
             ByteArrayOutputStream line = new ByteArrayOutputStream(256);
             int number = 0;
-            int b;
-            boolean pending = false;
-            while ((b = in.read()) != -1) {
-                pending = true;
-                if (b == '\n') {
-                    handler.line(++number, decode(utf8, line, file, number));
-                    line.reset();
-                    pending = false;
-                } else {
-                    line.write(b);
+            for (int n = in.read(buffer); n != -1; n = in.read(buffer)) {
+                int start = 0;
+                for (int i = 0; i < n; i++) {
+                    if (buffer[i] == '\n') {
+                        line.write(buffer, start, i - start);
+                        number++;
+                        handler.line(number, decode(utf8, line, file, number));
+                        line.reset();
+                        start = i + 1;
+                    }
                 }
+                line.write(buffer, start, n - start);
             }
-            if (pending) {
-                handler.line(++number, decode(utf8, line, file, number));
+            if (line.size() > 0) {
+                number++;
+                handler.line(number, decode(utf8, line, file, number));
             }
         } catch (NoSuchFileException e) {
             throw new HeteroloraException("data file " + file + " does not exist");
