@@ -7,7 +7,8 @@ import java.io.PrintStream;
  * interrupted, says so in one line ({@code heterolora: interrupted; study 4 marked interrupted (resume: heterolora
  * search --resume 4)}) and ends the process at once with exit code {@value #EXIT_CODE}, so the job's thread, which
  * would now fail on a closing database, prints no error and no stack trace. Jobs register one for the time they
- * work and close it when they end normally.
+ * work and close it when they end normally. Should the mark fail (the database is gone), that one line says so
+ * instead.
  *
  * <p>The process halts after the line: other shutdown hooks do not run. Everything the job wrote is committed
  * (the mark is the last write), so this loses nothing a kill -9 would not; {@code mark} should flush whatever the
@@ -21,12 +22,13 @@ public final class Interruption implements AutoCloseable {
 
     private Interruption(Runnable mark, String line, PrintStream err) {
         hook = new Thread(() -> {
+            String said = line;
             try {
                 mark.run();
             } catch (RuntimeException e) {
-                err.println("heterolora: interrupted; could not mark it interrupted: " + e.getMessage());
+                said = "interrupted; could not mark it so: " + e.getMessage();
             }
-            err.println("heterolora: " + line);
+            err.println("heterolora: " + said);
             err.flush();
             Runtime.getRuntime().halt(EXIT_CODE);
         }, "heterolora-interruption");

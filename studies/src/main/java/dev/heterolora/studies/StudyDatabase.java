@@ -211,7 +211,9 @@ public final class StudyDatabase {
     }
 
     private Connection connectAdmin(String password) {
-        String connect = url.file() != null ? url.with("TRACE_LEVEL_FILE=0") : url.url();
+        // DB_CLOSE_ON_EXIT=FALSE: H2's own shutdown hook would close the database while a job's interruption hook
+        // still marks its study interrupted ("Database is already closed"); committed data is on disk either way
+        String connect = url.file() != null ? url.with("TRACE_LEVEL_FILE=0", "DB_CLOSE_ON_EXIT=FALSE") : url.url();
         try {
             return DriverManager.getConnection(connect, url.user(), password);
         } catch (SQLException e) {
