@@ -141,6 +141,9 @@ public final class WorldBuilder {
             }
         }
         seconds.put("data", lap(t));
+        Stages stages = new Stages(progress);
+        stages.say("data: %,d demonstrations, %,d preference prompts, %,d held-out prompts (%.1f s)", data.sft().size(),
+                data.preferencePrompts().size(), data.eval().size(), seconds.get("data"));
 
         // SFT policy
         t = System.nanoTime();
@@ -153,6 +156,8 @@ public final class WorldBuilder {
         try (CausalLM policy = RandomModel.create(RandomModel.smallLlama(CharTokenizer.VOCAB_SIZE, tr.maxPositions()),
                 compute, modelSeed)) {
             policyParams = policy.baseParameterCount();
+            stages.say("SFT policy: %,d parameters, %,d steps over %,d demonstrations", policyParams,
+                    tr.sftEpochs() * ((data.sft().size() + tr.sftBatch() - 1) / tr.sftBatch()), data.sft().size());
             List<SftExample> sft = data.sft().stream().map(d -> SftExample.of(codec, d)).toList();
             TrainSettings ss = new TrainSettings(tr.sftLr(), tr.sftBatch(), tr.sftEpochs(), 0, tr.sftWarmup(), 0.0,
                     tr.maxPositions(), sftSeed, 1.0, progress);
@@ -162,6 +167,7 @@ public final class WorldBuilder {
             seconds.put("sft", lap(t));
 
             t = System.nanoTime();
+            stages.say("SFT policy trained (%.0f s); measuring it on the held-out prompts", seconds.get("sft"));
             WorldEvaluation sampled = WorldEvaluation.run(policy, codec, data.eval(), tr.evalTemperature(), evalSeed,
                     tr.maxNewTokens(), tr.sampleBatch());
             WorldEvaluation greedy = WorldEvaluation.run(policy, codec, data.eval(), 0, evalSeed, tr.maxNewTokens(),
@@ -176,6 +182,8 @@ public final class WorldBuilder {
 
             // preference pairs: two samples per prompt at temperature 1, labelled by the noisy annotator
             t = System.nanoTime();
+            stages.say("SFT policy: accuracy %.2f, factuality %.2f; sampling two responses per preference prompt",
+                    sftReport.accuracy(), sftReport.factAccuracy());
             List<String> prompts = new ArrayList<>();
             for (Task task : data.preferencePrompts()) {
                 prompts.add(task.prompt());
@@ -229,6 +237,7 @@ public final class WorldBuilder {
         try (RewardModel rm = RewardModel.withFreshHead(HfCheckpoint.load(policyDir, compute), rmSeed)) {
             rmParams = rm.backbone().baseParameterCount() + rm.head().hiddenSize();
             List<PairExample> trainPairs = train.stream().map(p -> PairExample.of(codec, p)).toList();
+            stages.say("reward model: %,d training pairs (%,d held out)", train.size(), heldOut.size());
             TrainSettings rs = new TrainSettings(tr.rmLr(), tr.rmBatch(), tr.rmEpochs(), 0, tr.rmWarmup(), 0.0,
                     tr.maxPositions(), rmSeed, 1.0, progress);
             RewardTrainer.Result rr = new RewardTrainer(rm, new Tuning.Full(), rs).train(trainPairs);
@@ -238,6 +247,7 @@ public final class WorldBuilder {
             seconds.put("reward", lap(t));
 
             t = System.nanoTime();
+            stages.say("reward model trained (%.0f s); measuring it on the held-out pairs", seconds.get("reward"));
             rmReport = measureReward(rm, codec, data, train, heldOut, rr, tr.sampleBatch());
             seconds.put("reward_eval", lap(t));
         }
@@ -249,6 +259,15 @@ public final class WorldBuilder {
                 seconds);
         report.write(dir.resolve(REPORT));
         return report;
+    }
+
+    /** One line per stage of a build on stderr (where the bars are), when the build shows progress. */
+    private record Stages(boolean enabled) {
+        void say(String format, Object... args) {
+            if (enabled) {
+                System.err.println("world: " + String.format(java.util.Locale.ROOT, format, args));
+            }
+        }
     }
 
     private static WorldReport.Reward measureReward(RewardModel rm, TokenCodec codec, WorldData data,
