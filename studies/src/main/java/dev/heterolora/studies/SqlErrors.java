@@ -2,6 +2,7 @@ package dev.heterolora.studies;
 
 import dev.heterolora.core.HeteroloraException;
 
+import java.io.IOException;
 import java.sql.SQLException;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -38,8 +39,32 @@ final class SqlErrors {
      * transaction was in the way, so the caller may try again.
      */
     static HeteroloraException sqlError(SQLException e) {
+        String unwritable = unwritable(e);
+        if (unwritable != null) {
+            return new HeteroloraException("cannot write the study database: " + unwritable, e);
+        }
         String message = "SQL error: " + oneLine(e);
         return isContention(e) ? new Contention(message, e) : new HeteroloraException(message, e);
+    }
+
+    /**
+     * Why the database file could not be written (disk full, no permission, read-only file system), from the I/O
+     * error under {@code e}; null if that is not what failed. H2 reports these as "General error: MVStoreException:
+     * Writing to sun.nio.ch.FileChannelImpl@… failed", which tells a user nothing.
+     */
+    private static String unwritable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof IOException io && io.getMessage() != null) {
+                String m = io.getMessage();
+                if (m.contains("No space left")) {
+                    return "the disk is full (no space left on the device)";
+                }
+                if (m.contains("Permission denied") || m.contains("Read-only file system")) {
+                    return m.contains("Read-only") ? "read-only file system" : "permission denied";
+                }
+            }
+        }
+        return null;
     }
 
     /**
