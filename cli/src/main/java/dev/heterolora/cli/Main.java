@@ -42,6 +42,10 @@ public final class Main implements Runnable {
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
         System.setProperty("ai.djl.offline", "true");
         System.setProperty("h2.bindAddress", System.getProperty("h2.bindAddress", "127.0.0.1"));
+        // libtorch's intra-op threads = the cores this JVM may use (cgroup quotas included, which OpenMP's default
+        // ignores in containers); -Dai.djl.pytorch.num_threads=N still wins
+        System.setProperty("ai.djl.pytorch.num_threads", System.getProperty("ai.djl.pytorch.num_threads",
+                String.valueOf(Runtime.getRuntime().availableProcessors())));
         CommandLine cli = new CommandLine(new Main());
         cli.setOut(out);
         cli.setErr(err);

@@ -39,11 +39,11 @@ final class WorldCommand implements Runnable {
         @Option(names = "--seed", description = "world seed (default: " + 7 + ")")
         Long seed;
 
-        @Option(names = "--small", description = "a tiny world (seconds; for tests and trying things out)")
-        boolean small;
+        @Option(names = "--tiny", description = "a tiny world (seconds; for tests: its policy answers nothing right yet)")
+        boolean tiny;
 
-        @Option(names = "--medium", description = "a world where a short PPO run visibly helps (under a minute)")
-        boolean medium;
+        @Option(names = "--small", description = "a small world where a short PPO run visibly helps (about a minute)")
+        boolean small;
 
         @Option(names = "--out", paramLabel = "DIR", description = "build here instead of <home>/world")
         Path out;
@@ -63,10 +63,10 @@ final class WorldCommand implements Runnable {
             if (Files.exists(dir.resolve(WorldBuilder.REPORT)) && !force) {
                 throw new HeteroloraException("a world already exists in " + dir + " (use --force to rebuild it)");
             }
-            if (small && medium) {
-                throw new HeteroloraException("choose one of --small and --medium");
+            if (tiny && small) {
+                throw new HeteroloraException("choose one of --tiny and --small");
             }
-            WorldSpec spec0 = small ? WorldSpec.small() : medium ? WorldSpec.medium() : WorldSpec.defaults();
+            WorldSpec spec0 = tiny ? WorldSpec.tiny() : small ? WorldSpec.small() : WorldSpec.defaults();
             WorldSpec s = seed == null ? spec0 : spec0.withSeed(seed);
             WorldBuilder.Training training = WorldBuilder.Training.forSpec(spec0);
             WorldReport r = WorldBuilder.build(s, training, ComputeSettings.parse(device, "fp32"), dir, true, true);

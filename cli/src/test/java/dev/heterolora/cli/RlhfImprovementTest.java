@@ -13,8 +13,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * LoRA-PPO does what it is for: on the medium embedded world (built here, ~40 s) 20 PPO steps raise the reward
- * model's mean score on held-out prompts and win against the SFT policy by the oracle's judgement, with LoRA (the
+ * LoRA-PPO does what it is for: on the small embedded world ({@code world build --small}, built here, ~40 s) 20 PPO
+ * steps raise the reward model's mean score on held-out prompts and win against the SFT policy by the oracle's judgement, with LoRA (the
  * paper's separate value model) and with full fine-tuning, for two seeds each. Measured when written: win-rates
  * 0.645–0.705, reward gains +0.34 to +0.35; the asserted margins (win-rate ≥ 0.58, gain ≥ 0.15) leave room for
  * seed-to-seed spread while failing for a trainer that does nothing (0.5, 0) or games the reward model.
@@ -26,8 +26,8 @@ class RlhfImprovementTest {
     static Path home;
 
     @BeforeAll
-    static void buildMediumWorld() {
-        CliRunner r = CliRunner.run("world", "build", "--medium", "--home", home.toString(), "--device", "cpu");
+    static void buildSmallWorld() {
+        CliRunner r = CliRunner.run("world", "build", "--small", "--home", home.toString(), "--device", "cpu");
         assertThat(r.exitCode()).as(r.err()).isZero();
     }
 

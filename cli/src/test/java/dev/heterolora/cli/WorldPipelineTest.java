@@ -28,7 +28,7 @@ class WorldPipelineTest {
 
     @BeforeAll
     static void buildSmallWorld() {
-        CliRunner r = CliRunner.run("world", "build", "--small", "--home", home.toString(), "--device", "cpu");
+        CliRunner r = CliRunner.run("world", "build", "--tiny", "--home", home.toString(), "--device", "cpu");
         assertThat(r.exitCode()).as(r.err()).isZero();
     }
 
@@ -47,7 +47,7 @@ class WorldPipelineTest {
         JsonNode w = JSON.readTree(info.out());
         assertThat(w.get("policyParameters").asLong()).isBetween(900_000L, 1_100_000L);
         assertThat(w.get("reward").get("heldOutAccuracyVsOracle").asDouble()).isGreaterThan(0.5);
-        CliRunner again = run("world", "build", "--small");
+        CliRunner again = run("world", "build", "--tiny");
         assertThat(again.exitCode()).isEqualTo(2);
         assertThat(again.err()).contains("--force");
     }

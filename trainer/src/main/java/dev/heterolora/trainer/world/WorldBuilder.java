@@ -70,22 +70,22 @@ public final class WorldBuilder {
             return new Training(64, 8, 32, 1e-3, 50, 2, 32, 2e-4, 20, 0.15, 16, 0.7, 128);
         }
 
-        /** Settings for {@link WorldSpec#small()}: seconds, for tests. */
-        public static Training small() {
+        /** Settings for {@link WorldSpec#tiny()}: seconds, for tests. */
+        public static Training tiny() {
             return new Training(64, 6, 16, 1e-3, 10, 4, 16, 1e-4, 5, 0.3, 16, 0.7, 128);
         }
 
-        /** Settings for {@link WorldSpec#medium()}: under a minute. */
-        public static Training medium() {
+        /** Settings for {@link WorldSpec#small()}: about a minute. */
+        public static Training small() {
             return new Training(64, 8, 16, 1e-3, 20, 2, 16, 2e-4, 10, 0.2, 16, 0.7, 128);
         }
 
         /**
-         * {@link #small()} for specs under 600 demonstrations, {@link #medium()} under 2000, {@link #defaults()}
+         * {@link #tiny()} for specs under 600 demonstrations, {@link #small()} under 2000, {@link #defaults()}
          * otherwise.
          */
         public static Training forSpec(WorldSpec spec) {
-            return spec.sftDemos() < 600 ? small() : spec.sftDemos() < 2000 ? medium() : defaults();
+            return spec.sftDemos() < 600 ? tiny() : spec.sftDemos() < 2000 ? small() : defaults();
         }
     }
 

@@ -39,8 +39,8 @@ public record WorldSpec(long seed, int entities, int sftDemos, int pairs, int ev
         return new WorldSpec(DEFAULT_SEED, 200, 6000, 3000, 400, 120, TaskMix.defaults());
     }
 
-    /** A world small enough to build in tests within seconds. */
-    public static WorldSpec small() {
+    /** A world small enough to build in tests within seconds (its policy answers nothing right yet). */
+    public static WorldSpec tiny() {
         return new WorldSpec(DEFAULT_SEED, 20, 400, 100, 60, 20, TaskMix.defaults());
     }
 
@@ -48,7 +48,7 @@ public record WorldSpec(long seed, int entities, int sftDemos, int pairs, int ev
      * A world where RLHF has something to learn within seconds of PPO: an SFT policy that is right some of the time
      * and a reward model trained on enough pairs to agree with the oracle (about 40 s to build on 2 cores).
      */
-    public static WorldSpec medium() {
+    public static WorldSpec small() {
         return new WorldSpec(DEFAULT_SEED, 20, 900, 800, 100, 30, TaskMix.defaults());
     }
 

@@ -30,10 +30,10 @@ class WorldBuilderTest {
 
     @BeforeAll
     static void buildTwice() {
-        WorldSpec spec = WorldSpec.small();
-        first = WorldBuilder.build(spec, WorldBuilder.Training.small(), ComputeSettings.cpu(), tmp.resolve("a"),
+        WorldSpec spec = WorldSpec.tiny();
+        first = WorldBuilder.build(spec, WorldBuilder.Training.tiny(), ComputeSettings.cpu(), tmp.resolve("a"),
                 false, false);
-        second = WorldBuilder.build(spec, WorldBuilder.Training.small(), ComputeSettings.cpu(), tmp.resolve("b"),
+        second = WorldBuilder.build(spec, WorldBuilder.Training.tiny(), ComputeSettings.cpu(), tmp.resolve("b"),
                 false, false);
     }
 

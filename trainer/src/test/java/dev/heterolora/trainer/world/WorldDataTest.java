@@ -42,9 +42,9 @@ class WorldDataTest {
 
     @Test
     void sameSpecSameBytesOtherSeedOtherBytes() throws IOException {
-        byte[][] first = build(WorldSpec.small(), "a");
-        byte[][] again = build(WorldSpec.small(), "b");
-        byte[][] other = build(WorldSpec.small().withSeed(8), "c");
+        byte[][] first = build(WorldSpec.tiny(), "a");
+        byte[][] again = build(WorldSpec.tiny(), "b");
+        byte[][] other = build(WorldSpec.tiny().withSeed(8), "c");
         for (int i = 0; i < first.length; i++) {
             assertThat(again[i]).isEqualTo(first[i]);
             assertThat(other[i]).isNotEqualTo(first[i]);
@@ -53,7 +53,7 @@ class WorldDataTest {
 
     @Test
     void hasTheSpecifiedSizesAndItsEvaluationFactsWereTaught() {
-        WorldSpec spec = WorldSpec.small();
+        WorldSpec spec = WorldSpec.tiny();
         WorldData world = WorldData.generate(spec);
         assertThat(world.knowledge().entities()).hasSize(spec.entities());
         assertThat(world.training()).hasSize(spec.sftDemos());
