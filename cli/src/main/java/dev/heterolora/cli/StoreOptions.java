@@ -37,7 +37,7 @@ final class StoreOptions {
 
     /** The study database these options name. */
     StudyDatabase database() {
-        return db != null ? StudyDatabase.at(db) : StudyDatabase.inHome(home());
+        return db != null ? StudyDatabase.at(db, home()) : StudyDatabase.inHome(home());
     }
 
     /** Opens (creating or migrating) the study database. */

@@ -118,7 +118,7 @@ public final class Report {
         List<String> write() {
             List<Trial> trials = store.trials(study.id());
             List<Run> runs = store.runs(study.id());
-            String title = "Study " + study.id() + ": " + study.name();
+            String title = "Study " + study.id() + (study.name() == null ? "" : ": " + study.name());
             head(title);
             html.append("<h1>").append(esc(title)).append("</h1>\n");
             html.append("<p class=\"meta\">").append(esc(study.strategy())).append(" search, budget ")
@@ -178,7 +178,7 @@ public final class Report {
             html.append("<h2 id=\"configuration\">Configuration</h2>\n");
             List<List<String>> rows = new ArrayList<>();
             row(rows, "id", Long.toString(study.id()));
-            row(rows, "name", study.name());
+            row(rows, "name", study.name() == null ? "–" : study.name());
             row(rows, "status", study.status().text());
             row(rows, "strategy", study.strategy());
             row(rows, "seed", Long.toString(study.seed()));
