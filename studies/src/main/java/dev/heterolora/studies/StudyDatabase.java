@@ -123,7 +123,7 @@ public final class StudyDatabase {
         Connection c = connectAdmin(password);
         try {
             Migrations.migrate(Vendor.H2, url.url(), url.user(), password);
-            if (passwordsOf != null || inMemory != null) {
+            if ((passwordsOf != null || inMemory != null) && !readerAccepts(passwords.reader())) {
                 setPassword(c, READER, passwords.reader());
             }
             writeEveryCommit(c);
@@ -250,6 +250,23 @@ public final class StudyDatabase {
         try (PreparedStatement ps = c.prepareStatement("SET WRITE_DELAY 0")) {
             ps.execute();
         } catch (SQLException e) {
+            throw openFailure(e);
+        }
+    }
+
+    /**
+     * Whether the reader can already log in with {@code password}. The password is set only when it cannot (a new
+     * database, or one from before generated passwords): H2 changes a user's salt and hash one after the other, so
+     * re-setting it on every open let a reader logging in at that moment through the server fail with "wrong user
+     * name or password" (seen with four searches and a polling {@code sql} on one server).
+     */
+    private boolean readerAccepts(String password) {
+        try (Connection probe = DriverManager.getConnection(url.with("IFEXISTS=TRUE"), READER, password)) {
+            return true;
+        } catch (SQLException e) {
+            if (e.getErrorCode() == WRONG_PASSWORD) {
+                return false;
+            }
             throw openFailure(e);
         }
     }
