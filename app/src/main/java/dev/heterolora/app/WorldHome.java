@@ -25,7 +25,7 @@ public final class WorldHome {
     public static Path ensure(Path home, ComputeSettings compute, PrintStream log) {
         Path dir = dir(home);
         if (!Files.isRegularFile(dir.resolve(WorldBuilder.REPORT))) {
-            log.println("building the embedded world in " + dir + " (first use; about 4 minutes on 2 CPU cores, "
+            log.println("building the embedded world in " + dir + " (first use; about 3 minutes on 2 CPU cores, "
                     + "once)...");
             // the world is always trained in fp32 on the command's device: an fp16 build is slower on a CPU and is not
             // the world the quality figures describe

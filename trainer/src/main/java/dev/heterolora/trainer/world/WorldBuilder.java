@@ -45,6 +45,8 @@ public final class WorldBuilder {
     public static final String DATA = "data";
     public static final String REPORT = "world.json";
     public static final String HELD_OUT_PAIRS = "pairs_heldout.jsonl";
+    /** Training pairs the reward model's training accuracy is measured on. */
+    static final int TRAIN_ACCURACY_PAIRS = 400;
 
     /**
      * How the models of a world are trained and measured.
@@ -65,9 +67,15 @@ public final class WorldBuilder {
             }
         }
 
-        /** The settings of the default world (a few minutes on 2 CPU cores). */
+        /**
+         * The settings of the default world: built in under 3 minutes on 2 idle CPU cores. Measured on 2026-12-01
+         * against the 8 SFT epochs and 2 reward-model epochs before: 163 s instead of 191 s, SFT accuracy 0.41 instead
+         * of 0.42 (factuality 0.54 instead of 0.58), reward model 0.72 instead of 0.76 against the oracle. Quality
+         * follows the number of examples trained on, not the number of steps: smaller batches or a higher rate lost
+         * accuracy.
+         */
         public static Training defaults() {
-            return new Training(64, 8, 32, 1e-3, 50, 2, 32, 2e-4, 20, 0.15, 16, 0.7, 128);
+            return new Training(64, 7, 32, 1e-3, 50, 1, 32, 2e-4, 20, 0.15, 16, 0.7, 128);
         }
 
         /** Settings for {@link WorldSpec#tiny()}: seconds, for tests. */
@@ -292,7 +300,9 @@ public final class WorldBuilder {
         }
         double vsLabels = rm.pairwiseAccuracy(heldLabels, batch);
         double vsOracle = heldTruth.isEmpty() ? Double.NaN : rm.pairwiseAccuracy(heldTruth, batch);
-        double trainVsLabels = rm.pairwiseAccuracy(train.stream().map(p -> PairExample.of(codec, p)).toList(), batch);
+        // the training pairs' accuracy is a diagnostic (is the model fitting its labels?): the first 400 tell as much
+        double trainVsLabels = rm.pairwiseAccuracy(train.stream().limit(TRAIN_ACCURACY_PAIRS)
+                .map(p -> PairExample.of(codec, p)).toList(), batch);
         return new WorldReport.Reward(rr.losses().length, rr.losses()[0], rr.meanLossOfLast(20), trainVsLabels,
                 vsLabels, vsOracle, heldTruth.size(),
                 heldTruth.isEmpty() ? Double.NaN : labelAgrees / (double) heldTruth.size());

@@ -44,6 +44,7 @@ public record WorldReport(int format, WorldSpec spec, WorldBuilder.Training trai
     /**
      * The reward model on the pairs.
      *
+     * @param trainAccuracyVsLabels the first 400 training pairs ranked as the annotator labelled them
      * @param heldOutAccuracyVsLabels held-out pairs ranked as the (noisy) annotator labelled them
      * @param heldOutAccuracyVsOracle held-out pairs ranked as the oracle's scores order them (pairs with equal
      *                                scores left out)
