@@ -34,9 +34,12 @@ final class GenerationProgress implements SearchProgress, AutoCloseable {
         if (bar == null) {
             return;
         }
+        // a GA evaluates thousands of plans a second: the message is formatted once per generation or 1,024 trials
         if (gen != generation) {
             bar.stepTo(gen + 1L);
             generation = gen;
+        } else if ((trials & 1023) != 0) {
+            return;
         }
         bar.setExtraMessage(String.format("best %.5g, %d trials", best, trials));
     }

@@ -56,8 +56,8 @@ final class TrainCommand implements Callable<Integer> {
         Long resume;
     }
 
-    @Option(names = "--study", paramLabel = "ID", description = "study for --best (default: the latest)")
-    Long study;
+    @Option(names = "--study", paramLabel = "ID|NAME", description = "study for --best (default: the latest)")
+    String study;
 
     @Option(names = "--reward", paramLabel = "DIR", description = "reward model folder (default: the world's)")
     Path rewardDir;
@@ -94,7 +94,7 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() {
         try (StudyStore db = store.open(); PpoProgressBar bar = new PpoProgressBar(!json && !noProgress)) {
             RlhfJob.Outcome o = which.resume != null ? TrainRuns.resume(db, which.resume, model.compute(), bar)
-                    : TrainRuns.start(db, store.home(), new TrainRuns.Request(source(), model.model, rewardDir,
+                    : TrainRuns.start(db, store.home(), new TrainRuns.Request(source(db), model.model, rewardDir,
                             prompts, evalEvery, evalPrompts, checkpointEvery, out, ppo.settings(), ppo.value()),
                             model.compute(), bar, System.err);
             bar.close();
@@ -103,14 +103,15 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    private TrainRuns.Source source() {
+    private TrainRuns.Source source(StudyStore db) {
         if (which.full) {
             return new TrainRuns.Source.Full();
         }
         if (which.uniformRank != null) {
             return new TrainRuns.Source.Uniform(which.uniformRank);
         }
-        return which.plan != null ? new TrainRuns.Source.PlanFile(which.plan) : new TrainRuns.Source.Best(study);
+        return which.plan != null ? new TrainRuns.Source.PlanFile(which.plan)
+                : new TrainRuns.Source.Best(study == null ? null : StudyRef.find(db, study).id());
     }
 
     private void print(PrintWriter out, RlhfJob.Outcome o) {

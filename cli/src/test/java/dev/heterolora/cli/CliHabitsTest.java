@@ -154,6 +154,12 @@ class CliHabitsTest {
         }
         assertThat(CliRunner.run("study", "nope", "--db", db(tmp)).err())
                 .isEqualTo("heterolora: no study named 'nope' (heterolora studies lists them)\n");
+        // train --best --study takes a name too: resolved in the store before any training or world build
+        CliRunner train = CliRunner.run("train", "--best", "--study", "nope", "--db", db(tmp), "--home",
+                tmp.resolve("home").toString(), "--steps", "1");
+        assertThat(train.exitCode()).isEqualTo(2);
+        assertThat(train.err()).isEqualTo("heterolora: no study named 'nope' (heterolora studies lists them)\n");
+        assertThat(tmp.resolve("home/world")).doesNotExist();
     }
 
     @Test
