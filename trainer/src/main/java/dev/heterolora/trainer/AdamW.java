@@ -132,6 +132,17 @@ public final class AdamW implements AutoCloseable {
         double sqrtBc2 = Math.sqrt(1 - Math.pow(b2, steps));
         float stepSize = (float) (lr / bc1);
         try (NDManager scope = state.newSubManager()) {
+            // the step's constants as 0-d fp32 arrays on the device, made once per step: an op with a Java number
+            // copies it to the device (a synchronising transfer on a GPU) every time, here ~8 per parameter
+            NDArray factor = scope.create((float) gradientFactor);
+            NDArray beta1 = scope.create((float) b1);
+            NDArray oneMinusBeta1 = scope.create((float) (1 - b1));
+            NDArray beta2 = scope.create((float) b2);
+            NDArray oneMinusBeta2 = scope.create((float) (1 - b2));
+            NDArray decay = scope.create((float) (1 - lr * settings.weightDecay()));
+            NDArray bias2 = scope.create((float) sqrtBc2);
+            NDArray eps = scope.create((float) settings.eps());
+            NDArray size = scope.create(stepSize);
             for (int i = 0; i < m.length; i++) {
                 Parameter p = parameters.get(i);
                 if (!p.requiresGradient()) {
@@ -141,15 +152,15 @@ public final class AdamW implements AutoCloseable {
                 NDArray g = gradient(p, scope);
                 NDArray g32 = g.toType(DataType.FLOAT32, false);
                 if (gradientFactor != 1) {
-                    g32 = g32.mul((float) gradientFactor);
+                    g32 = g32.mul(factor);
                 }
-                m[i].muli((float) b1).addi(g32.mul((float) (1 - b1)));
-                v[i].muli((float) b2).addi(g32.square().muli((float) (1 - b2)));
+                m[i].muli(beta1).addi(g32.mul(oneMinusBeta1));
+                v[i].muli(beta2).addi(g32.square().muli(oneMinusBeta2));
                 if (settings.weightDecay() > 0 && w.getShape().dimension() >= 2) {
-                    w.muli((float) (1 - lr * settings.weightDecay()));
+                    w.muli(decay);
                 }
-                NDArray denom = Scopes.moveTo(v[i].sqrt(), scope).divi((float) sqrtBc2).addi((float) settings.eps());
-                NDArray update = Scopes.moveTo(m[i].div(denom), scope).muli(stepSize);
+                NDArray denom = Scopes.moveTo(v[i].sqrt(), scope).divi(bias2).addi(eps);
+                NDArray update = Scopes.moveTo(m[i].div(denom), scope).muli(size);
                 w.subi(update.toType(w.getDataType(), false));
                 if (masters[i] != null) {
                     copyMaster(i, scope);
