@@ -46,6 +46,11 @@ public final class ValidationJob {
                 throw new HeteroloraException("--sample must be >= 2; --steps, --batch-size, --held-out >= 1");
             }
         }
+
+        /** This request for another study (null: the latest finished one). */
+        public Request withStudy(Long id) {
+            return new Request(id, sample, steps, learningRate, batchSize, heldOut, resumeRun);
+        }
     }
 
     /** Reports each plan trained (for a progress bar). */

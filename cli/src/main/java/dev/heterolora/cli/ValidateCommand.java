@@ -64,10 +64,11 @@ final class ValidateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        // the numbers are checked before the database is opened: a bad one creates nothing
+        ValidationJob.Request numbers = new ValidationJob.Request(null, sample, steps, lr, batchSize, heldOut, resume);
         ProgressBar bar = json ? null : Bars.create("validate", sample + 1L);
         try (StudyStore db = store.open()) {
-            ValidationJob.Request request = new ValidationJob.Request(study == null ? null
-                    : StudyRef.find(db, study).id(), sample, steps, lr, batchSize, heldOut, resume);
+            ValidationJob.Request request = study == null ? numbers : numbers.withStudy(StudyRef.find(db, study).id());
             long runId = ValidationJob.run(db, request, compute.compute(), (done, total) -> {
                 if (bar != null) {
                     bar.maxHint(total);

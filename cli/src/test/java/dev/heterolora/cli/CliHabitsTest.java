@@ -160,6 +160,12 @@ class CliHabitsTest {
         assertThat(train.exitCode()).isEqualTo(2);
         assertThat(train.err()).isEqualTo("heterolora: no study named 'nope' (heterolora studies lists them)\n");
         assertThat(tmp.resolve("home/world")).doesNotExist();
+        // validate checks its numbers before it opens (or creates) a database
+        Path fresh = tmp.resolve("fresh");
+        CliRunner badSample = CliRunner.run("validate", "--sample", "1", "--home", fresh.toString());
+        assertThat(badSample.exitCode()).isEqualTo(2);
+        assertThat(badSample.err()).startsWith("heterolora: --sample must be >= 2").hasLineCount(1);
+        assertThat(fresh.resolve("studies.mv.db")).doesNotExist();
     }
 
     @Test
