@@ -1,9 +1,6 @@
 package dev.heterolora.studies;
 
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
 
 /**
@@ -18,23 +15,18 @@ import java.util.function.LongConsumer;
  * defaults 10 and 60) change the two durations, e.g. for tests.
  */
 public final class Heartbeat implements AutoCloseable {
-    private final ScheduledExecutorService timer;
+    private final Repeating beats;
 
     private Heartbeat(String name, LongConsumer beat, long id) {
         beat.accept(id);
-        timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "heartbeat-" + name + "-" + id);
-            t.setDaemon(true);
-            return t;
-        });
-        long every = interval().toMillis();
-        timer.scheduleWithFixedDelay(() -> {
+        beats = new Repeating("heartbeat-" + name + "-" + id, interval(), Duration.ofSeconds(5), () -> {
             try {
                 beat.accept(id);
             } catch (RuntimeException skipped) {
                 // the next beat tries again; the grace period is several intervals long
             }
-        }, every, every, TimeUnit.MILLISECONDS);
+            return true;
+        });
     }
 
     /** Starts beating for a study (the first beat is written before this returns). */
@@ -60,12 +52,7 @@ public final class Heartbeat implements AutoCloseable {
     /** Stops beating and waits for a beat in flight. */
     @Override
     public void close() {
-        timer.shutdownNow();
-        try {
-            timer.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        beats.close();
     }
 
     private static Duration seconds(String property, double fallback) {

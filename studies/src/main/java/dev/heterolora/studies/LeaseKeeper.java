@@ -3,9 +3,6 @@ package dev.heterolora.studies;
 import dev.heterolora.core.HeteroloraException;
 
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Keeps a claimed unit's lease alive while a worker does the work: a daemon thread renews it every third of the
@@ -21,17 +18,12 @@ import java.util.concurrent.TimeUnit;
  * }</pre>
  */
 public final class LeaseKeeper implements AutoCloseable {
-    private final ScheduledExecutorService timer;
+    private final Repeating renewals;
     private volatile LeaseLostException lost;
 
     private LeaseKeeper(WorkQueue queue, ClaimedUnit unit, Duration lease) {
-        timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "lease " + unit.queue() + "/" + unit.key());
-            t.setDaemon(true);
-            return t;
-        });
-        long period = Math.max(1, lease.toMillis() / 3);
-        timer.scheduleWithFixedDelay(() -> renew(queue, unit, lease), period, period, TimeUnit.MILLISECONDS);
+        renewals = new Repeating("lease " + unit.queue() + "/" + unit.key(), lease.dividedBy(3), Duration.ofSeconds(10),
+                () -> renew(queue, unit, lease));
     }
 
     /** Starts renewing {@code unit}'s lease for {@code lease} every {@code lease / 3}. */
@@ -47,22 +39,19 @@ public final class LeaseKeeper implements AutoCloseable {
     /** Stops renewing (the lease then runs out unless the unit was completed or failed) and waits for a renewal in flight. */
     @Override
     public void close() {
-        timer.shutdownNow();
-        try {
-            timer.awaitTermination(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        renewals.close();
     }
 
-    private void renew(WorkQueue queue, ClaimedUnit unit, Duration lease) {
+    /** One renewal; false (stop renewing) once the lease is found lost. */
+    private boolean renew(WorkQueue queue, ClaimedUnit unit, Duration lease) {
         try {
             queue.heartbeat(unit, lease);
         } catch (LeaseLostException e) {
             lost = e;
-            timer.shutdown();
+            return false;
         } catch (HeteroloraException e) {
             // the database did not answer this time; the next tick tries again while the lease lasts
         }
+        return true;
     }
 }
