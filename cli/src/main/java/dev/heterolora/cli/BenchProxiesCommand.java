@@ -60,6 +60,9 @@ final class BenchProxiesCommand implements Callable<Integer> {
             description = "shared passes: the first is cold, the median of the others warm (default: ${DEFAULT-VALUE})")
     int passes;
 
+    @Option(names = "--no-shortcuts", description = "only the projection sites (PEFT's 7 per layer: the peer's work)")
+    boolean noShortcuts;
+
     @Option(names = "--json", description = "one JSON line per model instead of the table")
     boolean json;
 
@@ -121,7 +124,7 @@ final class BenchProxiesCommand implements Callable<Integer> {
             rows.add(r);
         }
         List<List<int[]>> data = ProxyBatches.select(rows, batches, batchSize, 1);
-        List<AdapterSite> sites = lm.config().sites(true);
+        List<AdapterSite> sites = lm.config().sites(!noShortcuts);
         int[] max = sites.stream().mapToInt(s -> Math.min(MAX_RANK, lm.config().siteShape(s.kind()).maxRank()))
                 .toArray();
         List<AdapterPlan> plans = new ArrayList<>();

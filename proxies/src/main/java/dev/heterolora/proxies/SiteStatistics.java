@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
@@ -14,13 +13,16 @@ import dev.heterolora.core.AdapterSite;
 import dev.heterolora.model.CausalLM;
 import dev.heterolora.core.HeteroloraException;
 import dev.heterolora.model.LanguageModelLoss;
+import dev.heterolora.model.Gradients;
 import dev.heterolora.model.LoraAdapter;
 import dev.heterolora.model.Precision;
 import dev.heterolora.core.SiteAdapter;
 import dev.heterolora.model.TokenBatch;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
 
 /**
@@ -36,7 +38,6 @@ import java.util.TreeMap;
 public final class SiteStatistics implements AutoCloseable {
     /** The loss scale an fp16 pass starts with (halved while the gradients overflow). */
     static final double FP16_LOSS_SCALE = 65536;
-    private static final NDIndex ALL = new NDIndex("...");
 
     private final List<AdapterSite> sites;
     private final int[] maxRanks;
@@ -45,14 +46,13 @@ public final class SiteStatistics implements AutoCloseable {
     private final double[][] fisherColumnSq;
     private final double[][] aRowL1;
     private final NDManager manager;
-    private final List<NDArray> meanGradients;
-    private final List<NDArray> aMatrices;
+    private final Stacked device;
     private final double baseLoss;
     private final double seconds;
 
     private SiteStatistics(List<AdapterSite> sites, int[] maxRanks, int[] outWidth, double[][] meanGradColumnSq,
                            double[][] fisherColumnSq, double[][] aRowL1, NDManager manager,
-                           List<NDArray> meanGradients, List<NDArray> aMatrices, double baseLoss, double seconds) {
+                           Stacked device, double baseLoss, double seconds) {
         this.sites = sites;
         this.maxRanks = maxRanks;
         this.outWidth = outWidth;
@@ -60,8 +60,7 @@ public final class SiteStatistics implements AutoCloseable {
         this.fisherColumnSq = prefixSums(fisherColumnSq);
         this.aRowL1 = prefixSums(aRowL1);
         this.manager = manager;
-        this.meanGradients = meanGradients;
-        this.aMatrices = aMatrices;
+        this.device = device;
         this.baseLoss = baseLoss;
         this.seconds = seconds;
     }
@@ -86,7 +85,7 @@ public final class SiteStatistics implements AutoCloseable {
             all.put(sites.get(i), new SiteAdapter(maxRanks[i], maxRanks[i]));
         }
         model.applyPlan(new AdapterPlan(all), seed, 0f);
-        return compute(model, batches);
+        return pass(model, batches, System.nanoTime());
     }
 
     /**
@@ -96,9 +95,8 @@ public final class SiteStatistics implements AutoCloseable {
      */
     public static SiteStatistics compute(CausalLM model, List<List<int[]>> batches) {
         long start = System.nanoTime();
-        List<AdapterSite> sites = new ArrayList<>(model.adapters().keySet());
-        int[] maxRanks = sites.stream().mapToInt(s -> model.adapters().get(s).shape().rank()).toArray();
         try (NDManager check = model.manager().newSubManager()) {
+            List<AdapterSite> sites = new ArrayList<>(model.adapters().keySet());
             NDList largest = new NDList();
             for (LoraAdapter a : model.adapters().values()) {
                 NDArray abs = a.b().getArray().abs();
@@ -114,27 +112,49 @@ public final class SiteStatistics implements AutoCloseable {
                 }
             }
         }
+        return pass(model, batches, start);
+    }
+
+    /**
+     * Sites whose B (out × R) and A (R × in) have one shape and dtype: their gradients are stacked into one
+     * (n × out × R) array per minibatch, so the statistics cost a few ops per group instead of per site (on a GPU
+     * the pass is bound by how many ops the host issues, not by their arithmetic).
+     */
+    private record Group(int[] members, int rank) {}
+
+    private static List<Group> groups(List<LoraAdapter> adapters) {
+        Map<String, List<Integer>> byShape = new LinkedHashMap<>();
+        for (int i = 0; i < adapters.size(); i++) {
+            NDArray b = adapters.get(i).b().getArray();
+            NDArray a = adapters.get(i).a().getArray();
+            byShape.computeIfAbsent(b.getShape() + " " + a.getShape() + " " + b.getDataType() + " " + a.getDataType(),
+                    k -> new ArrayList<>()).add(i);
+        }
+        return byShape.values().stream().map(m -> new Group(m.stream().mapToInt(Integer::intValue).toArray(),
+                (int) adapters.get(m.get(0)).b().getArray().getShape().get(1))).toList();
+    }
+
+    /** The pass itself over adapters known to have B = 0; {@code start} is when the caller's clock started. */
+    private static SiteStatistics pass(CausalLM model, List<List<int[]>> batches, long start) {
+        List<AdapterSite> sites = new ArrayList<>(model.adapters().keySet());
+        int n = sites.size();
+        int[] maxRanks = sites.stream().mapToInt(s -> model.adapters().get(s).shape().rank()).toArray();
         NDManager keep = model.manager().newSubManager();
         try {
             List<LoraAdapter> adapters = new ArrayList<>();
             for (AdapterSite s : sites) {
                 adapters.add(model.adapters().get(s));
             }
-            int n = sites.size();
-            double[][] fisher = new double[n][];
-            for (int i = 0; i < n; i++) {
-                fisher[i] = new double[maxRanks[i]];
-            }
-            // everything accumulates on the device and is read once at the end: per batch, the gradients' sum, the
-            // per-column sums of squares of each batch's gradient, and the loss (one host read per batch in fp16)
-            NDArray zero = keep.zeros(new Shape(), model.compute().dtype());
-            NDArray[] sum = new NDArray[n];
+            List<Group> groups = groups(adapters);
+            // everything accumulates on the device and is read once at the end: per group, the gradients' sum and
+            // the per-column sums of squares of each batch's gradient, and the loss (one host read per batch in fp16)
+            NDArray[] sum = new NDArray[groups.size()];
             NDArray fisherSum = null;
             NDArray lossSum = keep.zeros(new Shape(1), DataType.FLOAT32);
             // fp16 gradients of B at B = 0 are tiny: a loss scale keeps them from flushing to zero, halved and the
             // batch redone if they overflow (the check rides on the one transfer per batch)
             double lossScale = model.compute().dtype() == DataType.FLOAT32 ? 1 : FP16_LOSS_SCALE;
-            NDArray[] unscale = unscale(adapters, lossScale, keep);
+            NDArray[] unscale = unscale(adapters, groups, lossScale, keep);
             for (List<int[]> batch : batches) {
                 while (true) {
                     try (NDManager step = model.manager().newSubManager()) {
@@ -145,15 +165,21 @@ public final class SiteStatistics implements AutoCloseable {
                                     b.ids(), b.mask()).mean();
                             gc.backward(lossScale == 1 ? loss : loss.mul(Precision.scalar(loss, lossScale)));
                         }
-                        NDList grads = new NDList();
+                        NDArray[] grads = new NDArray[groups.size()];
                         NDList columns = new NDList();
-                        for (int i = 0; i < n; i++) {
-                            NDArray g = adapters.get(i).b().getArray().getGradient();
-                            g.attach(step);
-                            NDArray unscaled = Precision.widen(g).mul(unscale[i]);
-                            grads.add(unscaled);
-                            columns.add(unscaled.square().sum(new int[] {0}));
-                            g.set(ALL, zero);
+                        for (int g = 0; g < groups.size(); g++) {
+                            NDList members = new NDList();
+                            for (int i : groups.get(g).members()) {
+                                NDArray grad = adapters.get(i).b().getArray().getGradient();
+                                grad.attach(step);
+                                members.add(grad);
+                            }
+                            NDArray stacked = Precision.widen(NDArrays.stack(members));
+                            grads[g] = unscale[g] == null ? stacked : stacked.mul(unscale[g]);
+                            columns.add(grads[g].square().sum(new int[] {1}).reshape(-1));
+                            for (int i : groups.get(g).members()) {
+                                Gradients.zero(adapters.get(i).b().getArray());
+                            }
                         }
                         NDArray batchColumns = NDArrays.concat(columns);
                         if (lossScale > 1) {
@@ -162,16 +188,16 @@ public final class SiteStatistics implements AutoCloseable {
                             if (!Arrays.stream(check).allMatch(Double::isFinite)) {
                                 lossScale /= 2;
                                 closeAll(unscale);
-                                unscale = unscale(adapters, lossScale, keep);
+                                unscale = unscale(adapters, groups, lossScale, keep);
                                 continue;
                             }
                         }
-                        for (int i = 0; i < n; i++) {
-                            if (sum[i] == null) {
-                                sum[i] = grads.get(i).duplicate();
-                                sum[i].attach(keep);
+                        for (int g = 0; g < groups.size(); g++) {
+                            if (sum[g] == null) {
+                                sum[g] = grads[g].duplicate();
+                                sum[g].attach(keep);
                             } else {
-                                sum[i].addi(grads.get(i));
+                                sum[g].addi(grads[g]);
                             }
                         }
                         if (fisherSum == null) {
@@ -186,58 +212,49 @@ public final class SiteStatistics implements AutoCloseable {
                 }
             }
             closeAll(unscale);
-            double[][] meanSq = new double[n][];
-            double[][] aL1 = new double[n][];
-            List<NDArray> means = new ArrayList<>();
-            List<NDArray> as = new ArrayList<>();
-            int[] out = new int[n];
-            double[] loss;
+            NDArray[] means = new NDArray[groups.size()];
+            NDArray[] as = new NDArray[groups.size()];
+            double[] all;
             try (NDManager scope = model.manager().newSubManager()) {
                 NDList colSq = new NDList();
                 NDList rowL1 = new NDList();
-                for (int i = 0; i < n; i++) {
-                    meanSq[i] = new double[maxRanks[i]];
-                    aL1[i] = new double[maxRanks[i]];
-                    NDArray mean = sum[i].div(batches.size());
-                    mean.attach(keep);
-                    means.add(mean);
-                    NDArray a = adapters.get(i).a().getArray().toType(DataType.FLOAT32, true);
-                    a.attach(keep);
-                    as.add(a);
-                    NDArray square = mean.square();
-                    NDArray abs = a.abs();
-                    square.attach(scope);
-                    abs.attach(scope);
-                    colSq.add(square.sum(new int[] {0}));
-                    rowL1.add(abs.sum(new int[] {1}));
-                    out[i] = (int) mean.getShape().get(0);
+                for (int g = 0; g < groups.size(); g++) {
+                    means[g] = sum[g].div(batches.size());
+                    means[g].attach(keep);
+                    NDList members = new NDList();
+                    for (int i : groups.get(g).members()) {
+                        members.add(adapters.get(i).a().getArray());
+                    }
+                    // a copy (the adapters go when the pass ends), widened once per group for per-plan proxies
+                    as[g] = scoped(scope, NDArrays.stack(members)).toType(DataType.FLOAT32, false);
+                    as[g].attach(keep);
+                    colSq.add(scoped(scope, scoped(scope, means[g].square()).sum(new int[] {1}).reshape(-1)));
+                    rowL1.add(scoped(scope, scoped(scope, as[g].abs()).sum(new int[] {2}).reshape(-1)));
                 }
-                NDArray fisherMean = fisherSum.div(batches.size());
-                NDArray lossMean = lossSum.div(batches.size());
-                fisherMean.attach(scope);
-                lossMean.attach(scope);
+                NDArray fisherMean = scoped(scope, fisherSum.div(batches.size()));
+                NDArray lossMean = scoped(scope, lossSum.div(batches.size()));
                 // one transfer for all statistics
-                NDArray colSqAll = NDArrays.concat(colSq);
-                NDArray rowL1All = NDArrays.concat(rowL1);
-                colSqAll.attach(scope);
-                rowL1All.attach(scope);
-                double[] all = NDArrays.concat(new NDList(colSqAll, rowL1All, fisherMean, lossMean))
+                NDArray colSqAll = scoped(scope, NDArrays.concat(colSq));
+                NDArray rowL1All = scoped(scope, NDArrays.concat(rowL1));
+                all = NDArrays.concat(new NDList(colSqAll, rowL1All, fisherMean, lossMean))
                         .toType(DataType.FLOAT64, false).toDoubleArray();
-                int cols = Arrays.stream(maxRanks).sum();
-                addColumns(meanSq, Arrays.copyOfRange(all, 0, cols), maxRanks, 1.0);
-                addColumns(aL1, Arrays.copyOfRange(all, cols, 2 * cols), maxRanks, 1.0);
-                addColumns(fisher, Arrays.copyOfRange(all, 2 * cols, 3 * cols), maxRanks, 1.0);
-                loss = Arrays.copyOfRange(all, 3 * cols, all.length);
+            }
+            int cols = Arrays.stream(maxRanks).sum();
+            double[][] meanSq = bySite(all, 0, groups, n);
+            double[][] aL1 = bySite(all, cols, groups, n);
+            double[][] fisher = bySite(all, 2 * cols, groups, n);
+            int[] out = new int[n];
+            for (int i = 0; i < n; i++) {
+                out[i] = (int) adapters.get(i).b().getArray().getShape().get(0);
             }
             for (NDArray s : sum) {
                 s.close();
             }
             fisherSum.close();
             lossSum.close();
-            zero.close();
             model.removeAdapters();
-            return new SiteStatistics(List.copyOf(sites), maxRanks.clone(), out, meanSq, fisher, aL1, keep, means, as,
-                    loss[0], (System.nanoTime() - start) / 1e9);
+            return new SiteStatistics(List.copyOf(sites), maxRanks.clone(), out, meanSq, fisher, aL1, keep,
+                    new Stacked(groups, means, as, n), all[3 * cols], (System.nanoTime() - start) / 1e9);
         } catch (RuntimeException e) {
             keep.close();
             model.removeAdapters();
@@ -245,19 +262,96 @@ public final class SiteStatistics implements AutoCloseable {
         }
     }
 
-    /** Per adapter, 1/(loss scale · adapter scale) as a 0-d fp32 array on the device (no host copy per op). */
-    private static NDArray[] unscale(List<LoraAdapter> adapters, double lossScale, NDManager manager) {
-        NDArray[] out = new NDArray[adapters.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = manager.full(new Shape(), (float) (1 / (lossScale * adapters.get(i).shape().scale())),
-                    DataType.FLOAT32, adapters.get(i).b().getArray().getDevice());
+    /** {@code array}, now owned by {@code scope}. */
+    private static NDArray scoped(NDManager scope, NDArray array) {
+        array.attach(scope);
+        return array;
+    }
+
+    /**
+     * Per group, 1/(loss scale · adapter scale) of each member as an (n × 1 × 1) fp32 array on the device (no host
+     * copy per op); null for a group where every factor is 1 (fp32 with scale-1 adapters: no op at all).
+     */
+    private static NDArray[] unscale(List<LoraAdapter> adapters, List<Group> groups, double lossScale,
+                                     NDManager manager) {
+        NDArray[] out = new NDArray[groups.size()];
+        for (int g = 0; g < out.length; g++) {
+            int[] members = groups.get(g).members();
+            float[] factors = new float[members.length];
+            boolean identity = true;
+            for (int j = 0; j < members.length; j++) {
+                factors[j] = (float) (1 / (lossScale * adapters.get(members[j]).shape().scale()));
+                identity &= factors[j] == 1f;
+            }
+            if (!identity) {
+                out[g] = manager.create(factors, new Shape(members.length, 1, 1))
+                        .toDevice(adapters.get(members[0]).b().getArray().getDevice(), false);
+            }
         }
         return out;
     }
 
     private static void closeAll(NDArray[] arrays) {
         for (NDArray a : arrays) {
-            a.close();
+            if (a != null) {
+                a.close();
+            }
+        }
+    }
+
+    /** Splits a group-major flat block starting at {@code from} (each member's rank-many values) into per-site rows. */
+    private static double[][] bySite(double[] flat, int from, List<Group> groups, int sites) {
+        double[][] out = new double[sites][];
+        int at = from;
+        for (Group g : groups) {
+            for (int i : g.members()) {
+                out[i] = Arrays.copyOfRange(flat, at, at + g.rank());
+                at += g.rank();
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The mean gradients M and the fp32 A matrices, held stacked per group; a site's own (view) array is made the
+     * first time a per-plan proxy asks for it.
+     */
+    private static final class Stacked {
+        private final NDArray[] means;
+        private final NDArray[] as;
+        private final int[] group;
+        private final int[] index;
+        private final NDArray[] siteMeans;
+        private final NDArray[] siteAs;
+
+        Stacked(List<Group> groups, NDArray[] means, NDArray[] as, int sites) {
+            this.means = means;
+            this.as = as;
+            this.group = new int[sites];
+            this.index = new int[sites];
+            for (int g = 0; g < groups.size(); g++) {
+                int[] members = groups.get(g).members();
+                for (int j = 0; j < members.length; j++) {
+                    group[members[j]] = g;
+                    index[members[j]] = j;
+                }
+            }
+            this.siteMeans = new NDArray[sites];
+            this.siteAs = new NDArray[sites];
+        }
+
+        synchronized NDArray mean(int i) {
+            if (siteMeans[i] == null) {
+                siteMeans[i] = means[group[i]].get(index[i]);
+            }
+            return siteMeans[i];
+        }
+
+        synchronized NDArray a(int i) {
+            if (siteAs[i] == null) {
+                siteAs[i] = as[group[i]].get(index[i]);
+            }
+            return siteAs[i];
         }
     }
 
@@ -271,18 +365,6 @@ public final class SiteStatistics implements AutoCloseable {
             }
         }
         return out;
-    }
-
-    private static void addColumns(double[][] into, double[] flat, int[] widths, double weight) {
-        int at = 0;
-        for (int i = 0; i < into.length; i++) {
-            for (int j = 0; j < widths[i]; j++) {
-                into[i][j] += weight * flat[at++];
-            }
-        }
-        if (at != flat.length) {
-            throw new IllegalStateException("statistics size mismatch");
-        }
     }
 
     public List<AdapterSite> sites() {
@@ -323,12 +405,12 @@ public final class SiteStatistics implements AutoCloseable {
 
     /** The batch-mean unscaled gradient M (out × R_max) of site i, on the device. */
     NDArray meanGradient(int i) {
-        return meanGradients.get(i);
+        return device.mean(i);
     }
 
     /** The seeded A_max (R_max × in) of site i, on the device. */
     NDArray a(int i) {
-        return aMatrices.get(i);
+        return device.a(i);
     }
 
     /** Mean loss of the base model over the proxy batches. */

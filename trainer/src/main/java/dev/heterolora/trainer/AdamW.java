@@ -8,6 +8,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import dev.heterolora.core.HeteroloraException;
+import dev.heterolora.model.Gradients;
 import dev.heterolora.model.io.SafeTensorFile;
 import dev.heterolora.model.io.TensorData;
 import java.nio.file.Path;
@@ -165,7 +166,7 @@ public final class AdamW implements AutoCloseable {
                 if (masters[i] != null) {
                     copyMaster(i, scope);
                 }
-                clear(g);
+                Gradients.zero(p.getArray());
             }
         }
     }
@@ -244,14 +245,9 @@ public final class AdamW implements AutoCloseable {
 
     /** Clears the accumulated gradients of {@code parameters} (those that are trainable). */
     public static void zeroGradients(List<Parameter> parameters) {
-        if (parameters.isEmpty()) {
-            return;
-        }
-        try (NDManager scope = parameters.get(0).getArray().getManager().newSubManager()) {
-            for (Parameter p : parameters) {
-                if (p.requiresGradient()) {
-                    clear(gradient(p, scope));
-                }
+        for (Parameter p : parameters) {
+            if (p.requiresGradient()) {
+                Gradients.zero(p.getArray());
             }
         }
     }
@@ -315,11 +311,6 @@ public final class AdamW implements AutoCloseable {
         NDArray g = p.getArray().getGradient();
         g.attach(scope);
         return g;
-    }
-
-    /** Sets a gradient to zero in place (an assignment, so a NaN does not survive as 0·NaN would). */
-    private static void clear(NDArray g) {
-        g.set(new NDIndex("..."), 0f);
     }
 
     @Override
