@@ -90,8 +90,8 @@ public final class AllocationExperiment {
         void cells(int done, int total);
     }
 
-    /** The table rows and the run that stores them (null until every cell is done). */
-    public record Outcome(List<AllocationTable.Row> rows, List<AllocationTable.Cell> cells, Long runId,
+    /** The table rows and the run that stores them. */
+    public record Outcome(List<AllocationTable.Row> rows, List<AllocationTable.Cell> cells, long runId,
                           int completedHere, int failed, List<String> failures) {}
 
     /** Enqueues every cell (idempotent), works on the queue until it is drained, then stores and returns the table. */
@@ -123,30 +123,25 @@ public final class AllocationExperiment {
                     .map(u -> u.key().replace('|', ' ') + ": " + u.message()).toList();
             int failed = failures.size();
             List<AllocationTable.Row> rows = AllocationTable.rows(cells, REFERENCE);
-            Long runId = store(db, r, rows, failed);
+            long runId = store(db, r, rows, failed);
             return new Outcome(rows, cells, runId, here, failed, failures);
         }
     }
 
-    /** The table as stored: settings and rows; written once per experiment by whoever claims its table unit. */
-    private static Long store(StudyStorage db, Request r, List<AllocationTable.Row> rows, int failed) {
-        String queue = r.queue() + ":table";
-        db.workQueue().enqueue(queue, List.of(new NewUnit("table", "{}")));
-        Optional<ClaimedUnit> claim = db.workQueue().claim(queue, Worker.defaultName(), r.lease());
-        if (claim.isEmpty()) {
-            return db.workQueue().units(queue).stream().filter(u -> u.resultJson() != null)
-                    .map(u -> Json.read(u.resultJson()).path("run").asLong()).findFirst().orElse(null);
-        }
-        ObjectNode config = Json.object().put("name", r.name()).put("reference", REFERENCE).put("steps", r.steps())
-                .put("seeds", r.seeds()).put("lr", r.learningRate()).put("batch_size", r.batchSize())
-                .put("held_out", r.heldOut()).put("search_proxy", r.searchProxy()).put("failed_cells", failed);
-        config.set("budgets", Json.MAPPER.valueToTree(r.budgets()));
-        config.set("methods", Json.MAPPER.valueToTree(r.methods()));
-        config.set("table", AllocationTable.toJson(rows, Json.MAPPER));
-        long id = db.createRun(null, null, "experiment-allocation", config.toString(), null);
-        db.finishRun(id, Status.FINISHED, null);
-        db.workQueue().complete(claim.get(), Json.object().put("run", id).toString());
-        return id;
+    /** The table as stored: settings and rows; written once per experiment, by the first worker to get there. */
+    private static long store(StudyStorage db, Request r, List<AllocationTable.Row> rows, int failed) {
+        return SharedWork.once(db.workQueue(), r.queue() + ":table", r.lease(), () -> {
+            ObjectNode config = Json.object().put("name", r.name()).put("reference", REFERENCE)
+                    .put("steps", r.steps()).put("seeds", r.seeds()).put("lr", r.learningRate())
+                    .put("batch_size", r.batchSize()).put("held_out", r.heldOut())
+                    .put("search_proxy", r.searchProxy()).put("failed_cells", failed);
+            config.set("budgets", Json.MAPPER.valueToTree(r.budgets()));
+            config.set("methods", Json.MAPPER.valueToTree(r.methods()));
+            config.set("table", AllocationTable.toJson(rows, Json.MAPPER));
+            long id = db.createRun(null, null, "experiment-allocation", config.toString(), null);
+            db.finishRun(id, Status.FINISHED, null);
+            return Json.object().put("run", id).toString();
+        }).get("run").asLong();
     }
 
     private static AllocationTable.Cell cell(Unit u) {

@@ -1,7 +1,5 @@
 package dev.heterolora.app;
 
-import dev.heterolora.studies.Status;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -9,34 +7,105 @@ import dev.heterolora.core.AdapterPlan;
 import dev.heterolora.core.HeteroloraException;
 import dev.heterolora.core.ModelConfig;
 import dev.heterolora.model.ComputeSettings;
+import dev.heterolora.studies.ClaimedUnit;
+import dev.heterolora.studies.NewUnit;
+import dev.heterolora.studies.Status;
 import dev.heterolora.studies.StudyStorage;
+import dev.heterolora.studies.Unit;
+import dev.heterolora.studies.WorkQueue;
+import dev.heterolora.studies.Worker;
 import dev.heterolora.trainer.ppo.PpoSettings;
 import dev.heterolora.trainer.ppo.Regulariser;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.function.ToDoubleFunction;
 
 /**
  * The second paper's comparison on the embedded world: full fine-tuning PPO against LoRA PPO, and LoRA PPO under
  * each regulariser, over several seeds. Every run is a {@code train} launched through a {@link Launcher} (the CLI
  * gives each its own JVM, so peak memory is per run and a crash costs one run); the table is stored as a run.
+ *
+ * <p>Every (variant, seed) is one unit of a {@link WorkQueue} named after the experiment ({@code rlhf:NAME}): the
+ * same command in several processes (on one machine or many, against one database) shares the runs; a killed
+ * worker's run comes back when its lease runs out; running it again resumes (finished runs are not redone); the
+ * table is stored once, by whichever worker gets there first, when every unit is finished or failed. A unit's
+ * result is its run's {@code train --json} summary; the run itself writes under {@code runs/experiment-rlhf/NAME/}
+ * of the data directory of the machine that ran it, and its run row goes to the same database.
  */
 public final class RlhfExperiment {
     private RlhfExperiment() {}
 
-    /** Runs one {@code train} with these tuning flags and settings into {@code out}; returns its JSON summary. */
-    @FunctionalInterface
+    /** The kind of the run that stores the table. */
+    public static final String KIND = "experiment-rlhf";
+
+    /** Launches one {@code train} in a process of its own. */
     public interface Launcher {
-        /** @throws HeteroloraException when the run fails (it has printed and stored its own error) */
-        String train(List<String> tuning, PpoSettings settings, Path out);
+        /**
+         * The flags of the child {@code train} that trains with these tuning flags and settings: everything that
+         * decides its result (not where it writes, not the machine's device). They are stored with the unit, so
+         * every worker runs a unit alike.
+         */
+        List<String> flags(List<String> tuning, PpoSettings settings);
+
+        /**
+         * Runs {@code train} with {@code flags} into {@code out}; returns its JSON summary.
+         *
+         * @throws HeteroloraException when the run fails (it has printed and stored its own error)
+         */
+        String train(List<String> flags, Path out);
     }
 
-    /** What to compare. */
-    public record Request(PpoSettings base, List<String> regularisers, int seeds, int rank, boolean full,
-                          double fullLearningRate) {}
+    /** How the experiment reaches the study database, which its child runs open as well. */
+    public interface Database {
+        /** Opens the study database (creating or migrating it). */
+        StudyStorage open();
+
+        /**
+         * Whether this process may keep the database open while a child run writes to it: a server or PostgreSQL
+         * may; an embedded H2 file admits one process at a time, so this process closes it while a child runs
+         * (and cannot share the experiment with other processes: start {@code heterolora server} for that).
+         */
+        boolean shared();
+    }
+
+    /**
+     * What to compare: the experiment's name (its work queue and stored table are keyed on it), the settings of
+     * every run, and how long a dead worker's run waits before another takes it.
+     */
+    public record Request(String name, PpoSettings base, List<String> regularisers, int seeds, int rank, boolean full,
+                          double fullLearningRate, Duration lease) {
+        /** Checks the values (one-line errors before any work). */
+        public Request {
+            if (name == null || name.isBlank() || name.length() > 100) {
+                throw new HeteroloraException("an experiment needs a --name of 1 to 100 characters");
+            }
+            if (seeds < 1 || rank < 1) {
+                throw new HeteroloraException("experiment rlhf needs --seeds >= 1 and --rank >= 1");
+            }
+            if (!regularisers.contains("all")) {
+                regularisers.forEach(Regulariser::parse);
+            }
+        }
+
+        /** The work queue of this experiment. */
+        public String queue() {
+            return "rlhf:" + name;
+        }
+    }
+
+    /** Reports each run finished (by any worker), for a progress bar. */
+    @FunctionalInterface
+    public interface Progress {
+        /** {@code done} of {@code total} runs are finished. */
+        void runs(int done, int total);
+    }
 
     /** One run's numbers, as its {@code train --json} printed them. */
     public record Result(long runId, double winRate, double reward, double factuality, double kl,
@@ -67,60 +136,113 @@ public final class RlhfExperiment {
     }
 
     /**
-     * Runs every variant and seed. It holds no database connection while the runs go (each run is a process that
-     * opens the study database itself); {@link #store} records the table afterwards.
+     * The table, the run that stores it, how many runs this process did, and why the failed ones failed
+     * ({@code variant seed N: message}).
      */
-    public static List<Row> run(Path home, Request r, ComputeSettings compute, Launcher launcher, PrintStream log) {
+    public record Outcome(List<Row> rows, long runId, int completedHere, List<String> failures) {}
+
+    /** A variant as every worker plans it: its name, trainable parameters, child flags per seed. */
+    private record Variant(String name, long trainable, List<String> tuning, PpoSettings settings) {}
+
+    /**
+     * Enqueues every (variant, seed) (idempotent), works on the queue until no unit is queued or held, then stores
+     * the table once and returns it.
+     */
+    public static Outcome run(Database database, Path home, Request r, ComputeSettings compute, Launcher launcher,
+                              Progress progress, PrintStream log) {
         Path world = WorldHome.ensure(home, compute, log);
         ModelConfig config = ModelConfig.read(WorldHome.policy(world));
-        Path runs = runsDir(home);
-        List<Row> rows = new ArrayList<>();
+        Path runs = home.resolve("runs").resolve(KIND).resolve(slug(r.name()));
+        List<NewUnit> units = new ArrayList<>();
+        for (Variant v : variants(r, config)) {
+            for (int s = 0; s < r.seeds(); s++) {
+                PpoSettings ps = v.settings().withSeed(v.settings().seed() + s);
+                ObjectNode p = Json.object().put("variant", v.name()).put("trainable", v.trainable())
+                        .put("seed", ps.seed()).put("dir", slug(v.name()) + "-seed" + ps.seed());
+                p.set("flags", Json.MAPPER.valueToTree(launcher.flags(v.tuning(), ps)));
+                units.add(new NewUnit(v.name() + "|" + ps.seed(), p.toString()));
+            }
+        }
+        try (Connection db = new Connection(database)) {
+            SharedWork.enqueue(db, r.queue(), units, "experiment rlhf '" + r.name() + "'");
+            int here = new Worker(db, Worker.defaultName(), r.lease()).drain(r.queue(), unit -> {
+                String result = train(unit, runs, launcher, db, log);
+                progress.runs(1 + (int) db.units(r.queue()).stream().filter(u -> u.status() == Status.FINISHED)
+                        .count(), units.size());
+                return result;
+            });
+            List<Unit> all = db.units(r.queue());
+            List<Row> rows = rows(all);
+            long runId = SharedWork.once(db, r.queue() + ":table", r.lease(), () -> {
+                long id = db.storage().createRun(null, null, KIND, table(rows, r.base(), r.seeds()).toString(),
+                        runs.toString());
+                db.storage().finishRun(id, Status.FINISHED, null);
+                return Json.object().put("run", id).toString();
+            }).get("run").asLong();
+            List<String> failures = all.stream().filter(u -> u.status() == Status.FAILED)
+                    .map(u -> u.key().replace("|", " seed ") + ": " + u.message()).toList();
+            return new Outcome(rows, runId, here, failures);
+        }
+    }
+
+    /** The variants in table order: full fine-tuning (if asked), then LoRA under each regulariser. */
+    private static List<Variant> variants(Request r, ModelConfig config) {
+        List<Variant> out = new ArrayList<>();
         PpoSettings base = r.base();
         if (r.full()) {
-            rows.add(variant("full fine-tune / " + base.regulariser().id(), List.of("--full-finetune"),
-                    base.withLearningRate(r.fullLearningRate()), config.baseParameters(), r.seeds(), runs, launcher,
-                    log));
+            out.add(new Variant("full fine-tune / " + base.regulariser().id(), config.baseParameters(),
+                    List.of("--full-finetune"), base.withLearningRate(r.fullLearningRate())));
         }
         long lora = AdapterPlan.uniform(config.sites(false), r.rank(), 2.0 * r.rank()).trainableParameters(config);
         List<String> names = r.regularisers().contains("all") ? Arrays.stream(Regulariser.values())
                 .map(Regulariser::id).toList() : r.regularisers();
         for (String name : names) {
             Regulariser reg = Regulariser.parse(name);
-            rows.add(variant("LoRA r" + r.rank() + " / " + reg.id(), List.of("--uniform-rank",
-                    String.valueOf(r.rank())), base.withRegulariser(reg), lora, r.seeds(), runs, launcher, log));
+            out.add(new Variant("LoRA r" + r.rank() + " / " + reg.id(), lora,
+                    List.of("--uniform-rank", String.valueOf(r.rank())), base.withRegulariser(reg)));
         }
+        return out;
+    }
+
+    /** Does one unit: its child run, into a directory of its own per attempt (a redone unit never shares one). */
+    private static String train(ClaimedUnit unit, Path runs, Launcher launcher, Connection db, PrintStream log) {
+        JsonNode p = Json.read(unit.payloadJson());
+        List<String> flags = new ArrayList<>();
+        p.get("flags").forEach(f -> flags.add(f.asText()));
+        Path out = runs.resolve(p.get("dir").asText() + (unit.attempt() > 1 ? "-attempt" + unit.attempt() : ""));
+        log.printf("%s, seed %d%n", p.get("variant").asText(), p.get("seed").asLong());
+        db.releaseForChild();
+        try {
+            JsonNode summary = Json.read(launcher.train(flags, out));
+            Result.of(summary); // a summary without the table's numbers fails the unit here, not the table later
+            return summary.toString();
+        } catch (HeteroloraException e) {
+            // the run printed its error and marked itself failed; the comparison goes on without it
+            log.println("heterolora: " + p.get("variant").asText() + ", seed " + p.get("seed").asLong() + " failed: "
+                    + e.getMessage());
+            throw e;
+        } catch (RuntimeException e) {
+            throw new HeteroloraException("the run's summary is not what train --json prints: " + e);
+        }
+    }
+
+    /** The rows from the units as stored: variants in the order they were enqueued, finished runs by seed. */
+    private static List<Row> rows(List<Unit> units) {
+        Map<String, List<Unit>> byVariant = new LinkedHashMap<>();
+        for (Unit u : units) {
+            byVariant.computeIfAbsent(Json.read(u.payloadJson()).get("variant").asText(), k -> new ArrayList<>()).add(u);
+        }
+        List<Row> rows = new ArrayList<>();
+        byVariant.forEach((variant, of) -> rows.add(new Row(variant,
+                Json.read(of.get(0).payloadJson()).get("trainable").asLong(),
+                of.stream().filter(u -> u.status() == Status.FINISHED).map(u -> Result.of(Json.read(u.resultJson())))
+                        .toList(),
+                (int) of.stream().filter(u -> u.status() == Status.FAILED).count())));
         return rows;
     }
 
-    /** Stores the table as a finished run of kind {@code experiment-rlhf}; returns its id. */
-    public static long store(StudyStorage db, Path home, Request r, List<Row> rows) {
-        long id = db.createRun(null, null, "experiment-rlhf", table(rows, r.base(), r.seeds()).toString(),
-                runsDir(home).toString());
-        db.finishRun(id, Status.FINISHED, null);
-        return id;
-    }
-
-    private static Path runsDir(Path home) {
-        return home.resolve("runs").resolve("experiment-rlhf");
-    }
-
-    private static Row variant(String name, List<String> tuning, PpoSettings settings, long trainable, int seeds,
-                               Path runs, Launcher launcher, PrintStream log) {
-        List<Result> outs = new ArrayList<>();
-        int failed = 0;
-        for (int s = 0; s < seeds; s++) {
-            PpoSettings ps = settings.withSeed(settings.seed() + s);
-            Path out = runs.resolve(name.replaceAll("[^A-Za-z0-9]+", "-") + "-seed" + ps.seed());
-            log.printf("%s, seed %d%n", name, ps.seed());
-            try {
-                outs.add(Result.of(Json.read(launcher.train(tuning, ps, out))));
-            } catch (HeteroloraException e) {
-                // the run printed its error and marked itself failed; the comparison goes on
-                log.println("heterolora: " + name + ", seed " + ps.seed() + " failed: " + e.getMessage());
-                failed++;
-            }
-        }
-        return new Row(name, trainable, outs, failed);
+    private static String slug(String name) {
+        return name.replaceAll("[^A-Za-z0-9]+", "-");
     }
 
     /** The table as JSON: one object per variant with the means over seeds and the run ids. */
@@ -144,5 +266,79 @@ public final class RlhfExperiment {
             o.put("steps", base.steps()).put("seeds", seeds);
         }
         return arr;
+    }
+
+    /**
+     * The study database as the experiment holds it: opened on first use and kept open, except that over an
+     * embedded H2 file ({@link Database#shared()} false) it is closed while a child run writes to it and opened
+     * again on the next use. Lease renewals while it is closed are skipped: nobody else can open the database
+     * then, so nobody can take the unit over.
+     */
+    private static final class Connection implements WorkQueue, AutoCloseable {
+        private final Database database;
+        private StudyStorage open;
+
+        Connection(Database database) {
+            this.database = database;
+        }
+
+        synchronized StudyStorage storage() {
+            if (open == null) {
+                open = database.open();
+            }
+            return open;
+        }
+
+        /** Closes the database if a child cannot open it while this process holds it. */
+        synchronized void releaseForChild() {
+            if (!database.shared()) {
+                close();
+            }
+        }
+
+        @Override
+        public synchronized void heartbeat(ClaimedUnit unit, Duration lease) {
+            if (open != null) {
+                open.workQueue().heartbeat(unit, lease);
+            }
+        }
+
+        @Override
+        public synchronized void enqueue(String queue, List<NewUnit> units) {
+            storage().workQueue().enqueue(queue, units);
+        }
+
+        @Override
+        public synchronized Optional<ClaimedUnit> claim(String queue, String worker, Duration lease) {
+            return storage().workQueue().claim(queue, worker, lease);
+        }
+
+        @Override
+        public synchronized void complete(ClaimedUnit unit, String resultJson) {
+            storage().workQueue().complete(unit, resultJson);
+        }
+
+        @Override
+        public synchronized void fail(ClaimedUnit unit, String message) {
+            storage().workQueue().fail(unit, message);
+        }
+
+        @Override
+        public synchronized List<Unit> units(String queue) {
+            return storage().workQueue().units(queue);
+        }
+
+        @Override
+        public synchronized List<String> queues() {
+            return storage().workQueue().queues();
+        }
+
+        @Override
+        public synchronized void close() {
+            if (open != null) {
+                open.close();
+                open = null;
+            }
+        }
     }
 }

@@ -124,9 +124,7 @@ final class AllocationCommand implements Callable<Integer> {
             out.println(b);
         }
         o.failures().forEach(f -> out.println("not trained: " + f));
-        if (o.runId() != null) {
-            out.printf("stored as run %d (kind experiment-allocation; config_json holds the table)%n", o.runId());
-        }
+        out.printf("stored as run %d (kind experiment-allocation; config_json holds the table)%n", o.runId());
     }
 
     private static String delta(MeanInterval m, String pattern) {

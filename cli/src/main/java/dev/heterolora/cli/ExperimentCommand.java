@@ -1,15 +1,16 @@
 package dev.heterolora.cli;
 
-
-
 import dev.heterolora.app.RlhfExperiment;
 import dev.heterolora.app.RlhfExperiment.Result;
 import dev.heterolora.app.RlhfExperiment.Row;
-import dev.heterolora.studies.StudyStore;
+import dev.heterolora.studies.StudyStorage;
 import dev.heterolora.trainer.ppo.PpoSettings;
 import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -36,12 +37,15 @@ final class ExperimentCommand implements Runnable {
     /**
      * {@code experiment rlhf}: full fine-tuning PPO against LoRA PPO, and LoRA PPO under each regulariser, over
      * several seeds; one table (win-rate, reward, factuality, KL, memory, seconds), printed and stored
-     * (every variant is a run in the database).
+     * (every variant is a run in the database). The runs are shared by every process that runs the same command
+     * against the same database.
      */
     @Command(name = "rlhf", description = "Full fine-tune PPO vs LoRA PPO, and LoRA PPO with kl, none, js (and "
-            + "others): several seeds, one table.",
+            + "others): several seeds, one table. Run the same command in several processes (a server or "
+            + "PostgreSQL database) to share the runs.",
             footer = {"", "Examples:", "  heterolora experiment rlhf                       # kl, none, js and full, 2 seeds",
-                    "  heterolora experiment rlhf --no-full --rank 4 --seeds 3 --json"})
+                    "  heterolora experiment rlhf --no-full --rank 4 --seeds 3 --json",
+                    "  heterolora experiment rlhf --name paper --db jdbc:postgresql://db/hl   # on every machine"})
     static final class Rlhf implements Callable<Integer> {
         @Mixin
         StoreOptions store;
@@ -51,6 +55,14 @@ final class ExperimentCommand implements Runnable {
 
         @Mixin
         PpoOptions ppo;
+
+        @Option(names = "--name", defaultValue = "default", description = "experiment name: the work queue and "
+                + "the stored table (default: ${DEFAULT-VALUE})")
+        String name;
+
+        @Option(names = "--lease", defaultValue = "120", description = "seconds a dead worker's run waits before "
+                + "another takes it (default: ${DEFAULT-VALUE})")
+        int lease;
 
         @Option(names = "--regularisers", split = ",", defaultValue = "kl,none,js", description = "LoRA variants, or "
                 + "'all' (default: ${DEFAULT-VALUE})")
@@ -83,27 +95,60 @@ final class ExperimentCommand implements Runnable {
         @Override
         public Integer call() {
             PpoSettings base = ppo.settings();
-            RlhfExperiment.Launcher launcher = (tuning, settings, out) -> {
-                List<String> args = new ArrayList<>(List.of("train"));
-                args.addAll(tuning);
-                args.addAll(PpoOptions.arguments(settings, ppo.value()));
-                args.addAll(List.of("--eval-every", "0", "--checkpoint-every", "0", "--eval-prompts",
-                        String.valueOf(evalPrompts), "--json", "--out", out.toString(), "--device", model.device,
-                        "--dtype", model.dtype));
-                args.addAll(store.arguments());
-                return ChildProcess.runHeterolora(args);
+            RlhfExperiment.Launcher launcher = new RlhfExperiment.Launcher() {
+                @Override
+                public List<String> flags(List<String> tuning, PpoSettings settings) {
+                    List<String> args = new ArrayList<>(tuning);
+                    args.addAll(PpoOptions.arguments(settings, ppo.value()));
+                    args.addAll(List.of("--eval-every", "0", "--checkpoint-every", "0", "--eval-prompts",
+                            String.valueOf(evalPrompts)));
+                    return args;
+                }
+
+                @Override
+                public String train(List<String> flags, Path out) {
+                    List<String> args = new ArrayList<>(List.of("train"));
+                    args.addAll(flags);
+                    args.addAll(List.of("--json", "--out", out.toString(), "--device", model.device, "--dtype",
+                            model.dtype));
+                    args.addAll(store.arguments());
+                    return ChildProcess.runHeterolora(args);
+                }
             };
-            var request = new RlhfExperiment.Request(base, regularisers, seeds, rank, !noFull, fullLr);
-            List<Row> rows = RlhfExperiment.run(store.home(), request, model.compute(), launcher, System.err);
-            try (StudyStore db = store.open()) {
-                long id = RlhfExperiment.store(db, store.home(), request, rows);
-                System.err.println("experiment stored as run " + id + " (its config_json holds the table)");
-            }
-            print(spec.commandLine().getOut(), rows, base);
+            RlhfExperiment.Database database = new RlhfExperiment.Database() {
+                @Override
+                public StudyStorage open() {
+                    return store.open();
+                }
+
+                @Override
+                public boolean shared() {
+                    return !oneProcessAtATime(store.database().url());
+                }
+            };
+            var request = new RlhfExperiment.Request(name, base, regularisers, seeds, rank, !noFull, fullLr,
+                    Duration.ofSeconds(lease));
+            RlhfExperiment.Outcome o = RlhfExperiment.run(database, store.home(), request, model.compute(), launcher,
+                    (done, total) -> System.err.printf("experiment rlhf '%s': %d of %d runs finished%n", name, done,
+                            total), System.err);
+            System.err.println("experiment stored as run " + o.runId() + " (its config_json holds the table); "
+                    + o.completedHere() + " run(s) trained by this process");
+            print(spec.commandLine().getOut(), o, base);
             return 0;
         }
 
-        private void print(PrintWriter out, List<Row> rows, PpoSettings base) {
+        /**
+         * Whether only one process at a time can open the database at {@code url}: an embedded H2 file (not a
+         * server's {@code tcp:}/{@code ssl:} URL, not an in-memory database); PostgreSQL takes many.
+         */
+        private static boolean oneProcessAtATime(String url) {
+            String u = url.toLowerCase(Locale.ROOT);
+            return u.startsWith("jdbc:h2:") && !u.startsWith("jdbc:h2:tcp:") && !u.startsWith("jdbc:h2:ssl:")
+                    && !u.startsWith("jdbc:h2:mem:");
+        }
+
+        private void print(PrintWriter out, RlhfExperiment.Outcome o, PpoSettings base) {
+            List<Row> rows = o.rows();
             if (json) {
                 out.println(RlhfExperiment.table(rows, base, seeds));
                 return;
@@ -127,6 +172,7 @@ final class ExperimentCommand implements Runnable {
                     + "model, value model); state MB: gradients and AdamW moments of what is trained; peak MiB: peak "
                     + "RSS of the run's own JVM (at this model size mostly JVM and libtorch); rollout/s: sampled "
                     + "tokens per second; step s: PPO optimisation time per step");
+            o.failures().forEach(f -> out.println("not trained: " + f));
         }
     }
 }

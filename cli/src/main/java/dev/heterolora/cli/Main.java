@@ -21,7 +21,7 @@ import picocli.CommandLine.Command;
         subcommands = {WorldCommand.class, SearchCommand.class, TrainCommand.class, SftCommand.class,
                 RewardCommand.class, MergeCommand.class, InspectCommand.class, ScoreCommand.class, GenerateCommand.class,
                 StudiesCommand.class,
-                StudyCommand.class, SqlCommand.class, ReplayCommand.class, ValidateCommand.class, ReportCommand.class, ExportCommand.class,
+                StudyCommand.class, SqlCommand.class, ReplayCommand.class, ValidateCommand.class, RefineCommand.class, ReportCommand.class, ExportCommand.class,
                 ExperimentCommand.class, BenchCommand.class, ServerCommand.class, JobsCommand.class, DashboardCommand.class,
                 CompletionCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
