@@ -70,7 +70,7 @@ public final class HfCheckpoint {
             for (WeightMapping m : mappings(config)) {
                 float[] data = readMapping(ckpt, prefix, m);
                 Shape shape = m.vector() ? new Shape(m.rows()) : new Shape(m.rows(), m.cols());
-                weights.put(m.ours(), manager.create(data, shape).toType(compute.dtype(), false));
+                weights.put(m.ours(), Precision.castFresh(manager.create(data, shape), compute.dtype()));
             }
             return new CausalLM(config, compute, manager, weights);
         } catch (RuntimeException e) {

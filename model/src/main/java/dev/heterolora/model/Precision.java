@@ -41,6 +41,18 @@ public final class Precision {
         return x.getManager().zeros(x.getShape(), type, x.getDevice()).addi(x);
     }
 
+    /**
+     * A freshly created array {@code x} (not part of any graph) in {@code type}; when that takes a copy, x is closed,
+     * so an fp32 staging array does not stay on the device next to its fp16 copy for as long as its manager lives.
+     */
+    public static NDArray castFresh(NDArray x, DataType type) {
+        NDArray out = x.toType(type, false);
+        if (out != x) {
+            x.close();
+        }
+        return out;
+    }
+
     /** log-softmax over {@code axis}, computed and returned in fp32 whatever x's dtype, differentiable. */
     public static NDArray logSoftmax(NDArray x, int axis) {
         return JniUtils.logSoftmax((PtNDArray) x, axis, DataType.FLOAT32);

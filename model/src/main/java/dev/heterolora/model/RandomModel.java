@@ -39,7 +39,7 @@ public final class RandomModel {
                     }
                 }
                 Shape shape = m.vector() ? new Shape(m.rows()) : new Shape(m.rows(), m.cols());
-                weights.put(m.ours(), manager.create(v, shape).toType(compute.dtype(), false));
+                weights.put(m.ours(), Precision.castFresh(manager.create(v, shape), compute.dtype()));
             }
             return new CausalLM(config, compute, manager, weights);
         } catch (RuntimeException e) {

@@ -37,7 +37,7 @@ final class RotaryTable {
             p[(j + half) * hd + j] = -1f;
             p[j * hd + j + half] = 1f;
         }
-        this.rotateHalf = manager.create(p, new Shape(hd, hd)).toType(dtype, false);
+        this.rotateHalf = Precision.castFresh(manager.create(p, new Shape(hd, hd)), dtype);
         grow(Math.min(config.maxPositions(), 2048));
     }
 
@@ -87,8 +87,8 @@ final class RotaryTable {
             cos.close();
             sin.close();
         }
-        cos = manager.create(c, new Shape(n, hd)).toType(dtype, false);
-        sin = manager.create(s, new Shape(n, hd)).toType(dtype, false);
+        cos = Precision.castFresh(manager.create(c, new Shape(n, hd)), dtype);
+        sin = Precision.castFresh(manager.create(s, new Shape(n, hd)), dtype);
         length = n;
     }
 
