@@ -1,6 +1,7 @@
 package dev.heterolora.app;
 
 import java.io.PrintStream;
+import java.util.function.Supplier;
 
 /**
  * What a job does when the JVM is told to stop (SIGTERM, Ctrl-C) while it works: it marks its own study or run
@@ -20,11 +21,11 @@ public final class Interruption implements AutoCloseable {
 
     private final Thread hook;
 
-    private Interruption(Runnable mark, String line, PrintStream err) {
+    private Interruption(Supplier<String> markAndSay, PrintStream err) {
         hook = new Thread(() -> {
-            String said = line;
+            String said;
             try {
-                mark.run();
+                said = markAndSay.get();
             } catch (RuntimeException e) {
                 said = "interrupted; could not mark it so: " + e.getMessage();
             }
@@ -37,7 +38,19 @@ public final class Interruption implements AutoCloseable {
 
     /** Until closed, a JVM shutdown runs {@code mark}, prints {@code heterolora: <line>} to {@code err} and halts. */
     public static Interruption register(Runnable mark, String line, PrintStream err) {
-        return new Interruption(mark, line, err);
+        return new Interruption(() -> {
+            mark.run();
+            return line;
+        }, err);
+    }
+
+    /**
+     * As {@link #register(Runnable, String, PrintStream)} for a job whose line depends on what the mark found (a
+     * cooperating worker leaves a shared run running while other workers hold units of it): {@code markAndSay}
+     * marks and returns the line.
+     */
+    public static Interruption register(Supplier<String> markAndSay, PrintStream err) {
+        return new Interruption(markAndSay, err);
     }
 
     /** The job ended by itself: a later shutdown does nothing of this job's. */

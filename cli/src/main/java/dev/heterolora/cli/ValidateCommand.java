@@ -8,6 +8,7 @@ import dev.heterolora.studies.StudyStore;
 import dev.heterolora.studies.Validation;
 import dev.heterolora.studies.ValidationCorrelation;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
@@ -21,13 +22,15 @@ import picocli.CommandLine.Spec;
  * {@code heterolora validate}: do the proxies predict anything? Trains plans spread over a study's fitness range
  * (plus the uniform baseline at the same budget) briefly with the same data order and seed, measures the held-out
  * loss (and oracle accuracy on the embedded world), and reports each proxy's rank correlation with the result, with
- * bootstrap intervals and the regret of its top pick.
+ * bootstrap intervals and the regret of its top pick. The same command run in several processes against one
+ * database shares the plans of one validation run (see {@link ValidationJob}).
  */
 @Command(name = "validate", description = "Train N plans of a study briefly and measure how well each proxy's "
         + "ranking predicts the trained result (Spearman, Kendall, bootstrap CI, regret).",
         footer = {"", "Examples:", "  heterolora validate                          # 8 plans of the latest study",
                 "  heterolora validate --study 3 --sample 12 --steps 120",
-                "  heterolora validate --resume 17                # continue an interrupted run"})
+                "  heterolora validate --resume 17                # continue an interrupted run",
+                "  heterolora validate --study 3 --db jdbc:postgresql://db/hl   # on each machine: they share the plans"})
 final class ValidateCommand implements Callable<Integer> {
     @Mixin
     StoreOptions store;
@@ -53,8 +56,12 @@ final class ValidateCommand implements Callable<Integer> {
     @Option(names = "--held-out", defaultValue = "200", description = "held-out examples (default: ${DEFAULT-VALUE})")
     int heldOut;
 
-    @Option(names = "--resume", paramLabel = "RUN", description = "continue an interrupted validation run")
+    @Option(names = "--resume", paramLabel = "RUN", description = "continue a validation run with its stored settings")
     Long resume;
+
+    @Option(names = "--lease", defaultValue = "120", description = "seconds a dead worker's plan waits before "
+            + "another worker takes it (default: ${DEFAULT-VALUE})")
+    int lease;
 
     @Option(names = "--json", description = "print JSON")
     boolean json;
@@ -65,27 +72,30 @@ final class ValidateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         // the numbers are checked before the database is opened: a bad one creates nothing
-        ValidationJob.Request numbers = new ValidationJob.Request(null, sample, steps, lr, batchSize, heldOut, resume);
+        ValidationJob.Request numbers = new ValidationJob.Request(null, sample, steps, lr, batchSize, heldOut, resume,
+                Duration.ofSeconds(lease));
         ProgressBar bar = json ? null : Bars.create("validate", sample + 1L);
         try (StudyStore db = store.open()) {
             ValidationJob.Request request = study == null ? numbers : numbers.withStudy(StudyRef.find(db, study).id());
-            long runId = ValidationJob.run(db, request, compute.compute(), (done, total) -> {
+            ValidationJob.Outcome o = ValidationJob.run(db, request, compute.compute(), (done, total) -> {
                 if (bar != null) {
                     bar.maxHint(total);
                     bar.stepTo(done);
                 }
-            }, System.err).runId();
+            }, System.err);
             Bars.close(bar);
-            print(spec.commandLine().getOut(), runId, db.validations(runId), db.correlations(runId));
+            print(spec.commandLine().getOut(), o, db.validations(o.runId()), db.correlations(o.runId()));
         } finally {
             Bars.close(bar);
         }
         return 0;
     }
 
-    private void print(PrintWriter out, long runId, List<Validation> results, List<ValidationCorrelation> corr) {
+    private void print(PrintWriter out, ValidationJob.Outcome outcome, List<Validation> results,
+                       List<ValidationCorrelation> corr) {
         if (json) {
-            ObjectNode o = Json.object().put("run", runId);
+            ObjectNode o = Json.object().put("run", outcome.runId()).put("trained_here", outcome.trainedHere());
+            o.set("not_trained", Json.MAPPER.valueToTree(outcome.failures()));
             ArrayNode plans = o.putArray("plans");
             results.forEach(v -> plans.addObject().put("label", v.label()).put("params", v.params())
                     .put("trained_loss", v.trainedLoss()).put("oracle_accuracy", v.oracleAccuracy()));
@@ -98,7 +108,9 @@ final class ValidateCommand implements Callable<Integer> {
             out.println(o);
             return;
         }
-        out.printf("validation run %d: %d plans%n", runId, results.size());
+        out.printf("validation run %d: %d plans (%d trained by this worker)%n", outcome.runId(), results.size(),
+                outcome.trainedHere());
+        outcome.failures().forEach(f -> out.println("not trained: " + f));
         out.printf("%-16s %10s %12s %10s%n", "plan", "params", "held-out loss", "accuracy");
         results.forEach(v -> out.printf("%-16s %,10d %12.4f %10.3f%n", v.label(), v.params(), v.trainedLoss(),
                 v.oracleAccuracy()));

@@ -89,6 +89,12 @@ final class JdbcWorkQueue implements WorkQueue {
     }
 
     @Override
+    public void release(ClaimedUnit unit) {
+        change(unit, "status = ?, message = ?, lease_until = NULL, updated_at = CURRENT_TIMESTAMP", Status.QUEUED,
+                "released by worker " + unit.worker() + " (attempt " + unit.attempt() + ")");
+    }
+
+    @Override
     public List<Unit> units(String queue) {
         return jdbc.list("SELECT " + COLUMNS + " FROM work_unit WHERE queue = ? ORDER BY id", JdbcWorkQueue::read, queue);
     }

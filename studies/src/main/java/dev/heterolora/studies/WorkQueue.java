@@ -57,6 +57,17 @@ public interface WorkQueue {
      */
     void fail(ClaimedUnit unit, String message);
 
+    /**
+     * Puts a claimed unit back in the queue at once, for its worker is stopping (SIGTERM) and will not finish it:
+     * the next claim takes it without waiting for the lease to run out. The claim still counts as an attempt. A queue
+     * that cannot release (this default) leaves the unit to come back when its lease runs out.
+     *
+     * @throws LeaseLostException (one line) if the lease was lost
+     */
+    default void release(ClaimedUnit unit) {
+        // the lease runs out and the next claim after that puts the unit back
+    }
+
     /** The units of a queue in the order they were enqueued. */
     List<Unit> units(String queue);
 
