@@ -41,22 +41,36 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * The search use case: a study is created (or resumed), the model and the proxy rows are loaded, the shared proxy
- * pass runs once, the strategy evaluates plans and every trial is committed to the study as it is produced, then
- * the optional refine stage trains the top plans; the study ends finished, failed, or interrupted (JVM shutdown). Also rebuilds the pieces a replay, a re-score or a
- * validation needs from a stored configuration.
+ * pass runs once, the strategy evaluates plans and every trial is committed to the study in batches while it goes
+ * on, then the optional refine stage trains the top plans; the study ends finished, failed, or interrupted (JVM
+ * shutdown). Also rebuilds the pieces a replay, a re-score or a validation needs from a stored configuration.
  */
 public final class SearchJob {
     private SearchJob() {}
 
-    /** How a search ended: its study, the strategy's result and the wall time. */
+    /**
+     * How a search ended: its study, the strategy's result, the wall time of the whole job ({@code seconds}: model,
+     * shared proxy pass, search, baselines, refine) and of the search loop alone ({@code searchSeconds}: from the
+     * strategy's start to its last trial committed).
+     */
     public record Outcome(long studyId, SearchConfig config, SearchResult result, List<BaselineResult> baselines,
-                          Optional<RefineStage.Outcome> refined, double seconds) {}
+                          Optional<RefineStage.Outcome> refined, double seconds, double searchSeconds) {
+        /** Plans the search loop evaluated (and committed) per second. */
+        public double plansPerSecond() {
+            return result.evaluations() / searchSeconds;
+        }
+    }
 
-    /** The strategy's result and the baselines scored by the same fitness. */
-    private record Answer(SearchResult result, List<BaselineResult> baselines) {}
+    /** The strategy's result, the seconds of its loop and the baselines scored by the same fitness. */
+    private record Answer(SearchResult result, double seconds, List<BaselineResult> baselines) {}
 
     /** The space a configuration describes. */
     public static SearchSpace space(SearchConfig c) {
@@ -163,26 +177,35 @@ public final class SearchJob {
         return execute(db, studyId, config, compute, progress, log);
     }
 
-    /** Runs the search with the study's status kept true: running, then finished, failed or interrupted. */
+    /**
+     * Runs the search with the study's status kept true: running, then finished, failed or interrupted. Every trial
+     * the search reported is committed before the study is marked failed or interrupted.
+     */
     private static Outcome execute(StudyStorage db, long studyId, SearchConfig config, ComputeSettings compute,
                                    SearchProgress progress, PrintStream log) {
         db.setStatus(studyId, Status.RUNNING);
         long start = System.nanoTime();
-        TrialBatch trials = new TrialBatch(db);
-        try (Heartbeat beat = Heartbeat.ofStudy(db, studyId);
+        try (TrialWriter trials = new TrialWriter(db);
+             Heartbeat beat = Heartbeat.ofStudy(db, studyId);
              Interruption stop = Interruption.register(() -> {
                  trials.flush();
                  db.setStatus(studyId, Status.INTERRUPTED);
              },
                      "interrupted; study " + studyId + " marked interrupted (resume: heterolora search --resume "
                              + studyId + ")", log)) {
-            Answer answer = search(config, db, studyId, trials, compute, progress, log);
+            Answer answer;
+            try {
+                answer = search(config, db, studyId, trials, compute, progress, log);
+            } catch (RuntimeException e) {
+                trials.flushAfter(e);
+                throw e;
+            }
             Optional<RefineStage.Outcome> refined = config.refine() > 0
                     ? Optional.of(RefineStage.run(db, studyId, config, RefineStage.Request.defaults(config.refine()),
                             compute, log)) : Optional.empty();
             db.setStatus(studyId, Status.FINISHED);
             return new Outcome(studyId, config, answer.result(), answer.baselines(), refined,
-                    (System.nanoTime() - start) / 1e9);
+                    (System.nanoTime() - start) / 1e9, answer.seconds());
         } catch (RuntimeException e) {
             db.setStatus(studyId, Status.FAILED);
             throw e;
@@ -204,9 +227,10 @@ public final class SearchJob {
 
     /**
      * Runs (or continues) the search of study {@code studyId}: trials already stored are answered from the store and
-     * not written again; new ones are committed in batches ({@link TrialBatch}), all of them before this returns.
+     * not written again; new ones are committed in batches while the search goes on ({@link TrialWriter}), all of
+     * them before this returns.
      */
-    private static Answer search(SearchConfig c, StudyStorage db, long studyId, TrialBatch trials,
+    private static Answer search(SearchConfig c, StudyStorage db, long studyId, TrialWriter trials,
                                  ComputeSettings compute, SearchProgress progress, PrintStream log) {
         SearchSpace space = space(c);
         List<TrialRecord> done = records(db, studyId);
@@ -223,53 +247,113 @@ public final class SearchJob {
             };
             TrialSink sink = done.isEmpty() ? store : store.skipping(done.size());
             progress.started(c.strategy(), c.settings().generationLimit(space.size()));
+            long start = System.nanoTime();
             SearchResult result = Strategy.named(c.strategy()).run(space, fitness, c.settings(), sink);
             trials.flush();
+            double seconds = (System.nanoTime() - start) / 1e9;
             progress.stopped(result.quality().describe());
             if (!result.paretoFront().isEmpty()) {
                 markPareto(db, studyId, result.paretoFront());
             }
             List<BaselineResult> baselines = Baseline.evaluateAll(space, fitness, c.settings());
             storeBaselines(db, studyId, space, c, fitness, baselines);
-            return new Answer(result, baselines);
+            return new Answer(result, seconds, baselines);
         }
     }
 
     /**
-     * The trials a search has evaluated but not yet written: committed together (one transaction, JDBC batches)
-     * once {@value #SIZE} are waiting or the oldest has waited {@value #MAX_WAIT_MS} ms, and on {@link #flush()}
-     * (the end of the search, an interruption). A GA evaluates thousands of plans a second; one transaction each
-     * made the database the bottleneck. A crash loses at most the last second of trials, which a resume evaluates
-     * again (it replays the same seeded sequence).
+     * The trials a search has evaluated but not yet committed. The search's thread only appends; once {@value #SIZE}
+     * are waiting or the oldest has waited {@value #MAX_WAIT_MS} ms they go, as one batch, to a writer thread that
+     * commits each batch in one transaction (JDBC batches) while the search goes on: a GA evaluates thousands of plans
+     * a second, and committing on its own thread made the database most of the loop's time. {@link #flush()} hands
+     * over what is waiting and returns once every trial is committed. Batches are committed in order; after a failed
+     * one nothing more is written and the next {@link #add} or {@link #flush()} throws its exception. A crash loses
+     * the trials not yet committed, which a resume evaluates again (it replays the same seeded sequence).
      */
-    private static final class TrialBatch {
+    private static final class TrialWriter implements AutoCloseable {
         private static final int SIZE = 1000;
         private static final long MAX_WAIT_MS = 1000;
 
         private final StudyStorage db;
-        private final List<NewTrial> waiting = new ArrayList<>();
+        private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "heterolora-trial-writer");
+            t.setDaemon(true);
+            return t;
+        });
+        private List<NewTrial> waiting = new ArrayList<>();
         private long oldest;
+        private Future<?> last = CompletableFuture.completedFuture(null);
+        private volatile RuntimeException failure;
 
-        TrialBatch(StudyStorage db) {
+        TrialWriter(StudyStorage db) {
             this.db = db;
         }
 
         synchronized void add(NewTrial trial) {
+            throwIfFailed();
             if (waiting.isEmpty()) {
                 oldest = System.nanoTime();
             }
             waiting.add(trial);
             if (waiting.size() >= SIZE || System.nanoTime() - oldest > MAX_WAIT_MS * 1_000_000) {
-                flush();
+                handOver();
             }
         }
 
-        /** Commits every waiting trial. */
+        /** Commits every trial added so far; returns when they are. */
         synchronized void flush() {
-            if (!waiting.isEmpty()) {
-                db.recordTrials(List.copyOf(waiting));
-                waiting.clear();
+            handOver();
+            try {
+                last.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new HeteroloraException("interrupted while committing the search's trials");
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("the trial writer failed", e.getCause());
             }
+            throwIfFailed();
+        }
+
+        /** {@link #flush()} after the search failed with {@code cause}, which carries a failure of the flush. */
+        void flushAfter(RuntimeException cause) {
+            try {
+                flush();
+            } catch (RuntimeException e) {
+                if (e != cause) {
+                    cause.addSuppressed(e);
+                }
+            }
+        }
+
+        private void handOver() {
+            if (!waiting.isEmpty()) {
+                List<NewTrial> batch = waiting;
+                waiting = new ArrayList<>(SIZE);
+                last = writer.submit(() -> commit(batch));
+            }
+        }
+
+        private void commit(List<NewTrial> batch) {
+            if (failure == null) {
+                try {
+                    db.recordTrials(batch);
+                } catch (RuntimeException e) {
+                    failure = e;
+                }
+            }
+        }
+
+        private void throwIfFailed() {
+            RuntimeException f = failure;
+            if (f != null) {
+                throw f;
+            }
+        }
+
+        /** Stops the writer thread (after what was handed over; {@link #flush()} first to wait for it). */
+        @Override
+        public void close() {
+            writer.shutdown();
         }
     }
 

@@ -22,8 +22,8 @@ import picocli.CommandLine.Command;
  * {@code --json} (the fields of {@code peer.py}'s lines, so the two can be joined).
  */
 @Command(name = "bench", description = "Benchmarks that print a table (or JSON lines with --json).",
-        subcommands = {BenchModelCommand.class, BenchProxiesCommand.class, BenchGenerateCommand.class,
-                BenchPpoCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {BenchModelCommand.class, BenchProxiesCommand.class, BenchSearchCommand.class,
+                BenchGenerateCommand.class, BenchPpoCommand.class, CommandLine.HelpCommand.class})
 final class BenchCommand implements Runnable {
     private static final ObjectMapper JSON = new ObjectMapper();
 

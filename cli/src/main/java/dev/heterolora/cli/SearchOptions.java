@@ -10,6 +10,15 @@ import picocli.CommandLine.Option;
  * output flags so {@code search --help} reads in sections.
  */
 final class SearchOptions {
+    /** The default fitness proxy. */
+    static final String PROXY = "snip";
+    /** The default allowed ranks. */
+    static final String RANKS = "0,1,2,4,8,16,32,64";
+    /** The default projection kinds. */
+    static final String SITES = "all";
+    /** The default alpha rule. */
+    static final String ALPHA = "2r";
+
     @Option(names = "--budget", defaultValue = "0.2%", description = "trainable parameters: 0.2%%, 0.002, 150k, "
             + "1.5M (default: ${DEFAULT-VALUE})")
     String budget;
@@ -19,7 +28,7 @@ final class SearchOptions {
             + "${DEFAULT-VALUE})")
     String strategy;
 
-    @Option(names = "--proxy", defaultValue = "snip", description = "fitness proxy: gradnorm, snip, fisher, synflow, "
+    @Option(names = "--proxy", defaultValue = PROXY, description = "fitness proxy: gradnorm, snip, fisher, synflow, "
             + "params, jacov, probe (default: ${DEFAULT-VALUE})")
     String proxy;
 
@@ -27,17 +36,17 @@ final class SearchOptions {
             + "proxies (e.g. --vote gradnorm,snip,fisher); overrides --proxy")
     List<String> vote;
 
-    @Option(names = "--ranks", defaultValue = "0,1,2,4,8,16,32,64", description = "allowed ranks (default: "
+    @Option(names = "--ranks", defaultValue = RANKS, description = "allowed ranks (default: "
             + "${DEFAULT-VALUE})")
     String ranks;
 
-    @Option(names = "--sites", defaultValue = "all", description = "projection kinds, e.g. q,v (default: ${DEFAULT-VALUE})")
+    @Option(names = "--sites", defaultValue = SITES, description = "projection kinds, e.g. q,v (default: ${DEFAULT-VALUE})")
     String sites;
 
     @Option(names = "--no-shortcuts", description = "no LoRA-adapted shortcut sites")
     boolean noShortcuts;
 
-    @Option(names = "--alpha", defaultValue = "2r", description = "alpha rule: 2r (= 2·rank) or a fixed number "
+    @Option(names = "--alpha", defaultValue = ALPHA, description = "alpha rule: 2r (= 2·rank) or a fixed number "
             + "(default: ${DEFAULT-VALUE})")
     String alpha;
 

@@ -46,7 +46,9 @@ final class SearchReport {
         if (json) {
             ObjectNode o = Json.object();
             o.put("study", studyId).put("strategy", r.strategy()).put("evaluations", r.evaluations())
-                    .put("seconds", outcome.seconds()).put("budget", c.budgetText()).put("budget_limit", c.budgetLimit())
+                    .put("seconds", outcome.seconds()).put("search_seconds", outcome.searchSeconds())
+                    .put("plans_per_second", outcome.plansPerSecond()).put("budget", c.budgetText())
+                    .put("budget_limit", c.budgetLimit())
                     .put("base_params", c.baseParams());
             ObjectNode b = o.putObject("best");
             b.put("fitness", best.evaluation().fitness()).put("params", best.parameters());
@@ -70,8 +72,8 @@ final class SearchReport {
         SearchSpace space = SearchJob.space(c);
         List<SiteKind> kinds = Arrays.stream(SiteKind.values())
                 .filter(k -> space.sites().stream().anyMatch(s -> s.kind() == k)).toList();
-        out.printf("study %d: %s, %d plans evaluated in %.1f s%n", studyId, r.strategy(), r.evaluations(),
-                outcome.seconds());
+        out.printf("study %d: %s, %,d plans evaluated in %.1f s (search loop %.2f s, %,.0f plans/s)%n", studyId,
+                r.strategy(), r.evaluations(), outcome.seconds(), outcome.searchSeconds(), outcome.plansPerSecond());
         out.printf("budget %s%n", Budget.parse(c.budgetText()).describe(c.baseParams()));
         out.printf("best plan: fitness %.6g, %,d trainable parameters%n", best.evaluation().fitness(),
                 best.parameters());

@@ -94,9 +94,20 @@ public record AdapterPlan(SortedMap<AdapterSite, SiteAdapter> adapters) {
         return root;
     }
 
-    /** The JSON text of {@link #toJson()}. */
+    /**
+     * The JSON text of {@link #toJson()}, character for character, written directly rather than through a Jackson
+     * tree: a search stores it for every trial, thousands a second. (Site names need no escaping; alpha is finite
+     * and {@link StringBuilder#append(double)} writes what Jackson writes, {@link Double#toString(double)}.)
+     */
     public String toJsonString() {
-        return toJson().toString();
+        StringBuilder b = new StringBuilder(12 + 36 * adapters.size()).append("{\"sites\":{");
+        String comma = "";
+        for (Map.Entry<AdapterSite, SiteAdapter> e : adapters.entrySet()) {
+            b.append(comma).append('"').append(e.getKey()).append("\":{\"rank\":").append(e.getValue().rank())
+                    .append(",\"alpha\":").append(e.getValue().alpha()).append('}');
+            comma = ",";
+        }
+        return b.append("}}").toString();
     }
 
     /**

@@ -180,10 +180,6 @@ final class EngineRun {
     }
 
     private static Genotype<IntegerGene> genotype(SearchSpace space, int[] rankIndices) {
-        IntegerGene[] genes = new IntegerGene[rankIndices.length];
-        for (int s = 0; s < genes.length; s++) {
-            genes[s] = IntegerGene.of(rankIndices[s], 0, space.rankCount(s));
-        }
-        return Genotype.of(new RankChromosome(ISeq.of(genes)));
+        return Genotype.of(RankChromosome.of(space, rankIndices));
     }
 }

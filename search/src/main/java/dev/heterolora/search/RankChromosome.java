@@ -24,6 +24,20 @@ final class RankChromosome extends AbstractChromosome<IntegerGene> {
         }
     }
 
+    private RankChromosome(ISeq<IntegerGene> genes, int[] rankIndices) {
+        super(genes);
+        this.rankIndices = rankIndices;
+    }
+
+    /** The chromosome of a genotype of {@code space}, which it keeps (callers must not change it afterwards). */
+    static RankChromosome of(SearchSpace space, int[] rankIndices) {
+        IntegerGene[] genes = new IntegerGene[rankIndices.length];
+        for (int s = 0; s < genes.length; s++) {
+            genes[s] = IntegerGene.of(rankIndices[s], 0, space.rankCount(s));
+        }
+        return new RankChromosome(ISeq.of(genes), rankIndices);
+    }
+
     /**
      * The genes' values, read once when the chromosome is made: the budget check, the repair and the evaluation
      * each read all of them, which through Jenetics' sequences cost more than the fitness itself on large models.

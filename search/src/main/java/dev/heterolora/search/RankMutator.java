@@ -9,7 +9,6 @@ import io.jenetics.util.MSeq;
 import io.jenetics.util.RandomRegistry;
 import io.jenetics.util.Seq;
 import java.util.random.RandomGenerator;
-import java.util.stream.IntStream;
 
 /**
  * Mutation for rank genes under a budget, in small ordered moves: every offspring gets one or more moves (another
@@ -45,18 +44,11 @@ final class RankMutator<C extends Comparable<? super C>> implements Alterer<Inte
         MSeq<Phenotype<IntegerGene, C>> out = MSeq.of(population);
         int alterations = 0;
         for (int k = 0; k < out.length(); k++) {
-            RankChromosome chromosome = (RankChromosome) out.get(k).genotype().chromosome();
-            MSeq<IntegerGene> genes = MSeq.of(chromosome);
-            int[] g = chromosome.rankIndices().clone();
+            int[] g = ((RankChromosome) out.get(k).genotype().chromosome()).rankIndices().clone();
             do {
                 alterations += move(g, random);
             } while (random.nextDouble() < more);
-            for (int s = 0; s < g.length; s++) {
-                if (genes.get(s).intValue() != g[s]) {
-                    genes.set(s, genes.get(s).newInstance(g[s]));
-                }
-            }
-            out.set(k, Phenotype.of(Genotype.of(new RankChromosome(genes.toISeq())), generation));
+            out.set(k, Phenotype.of(Genotype.of(RankChromosome.of(space, g)), generation));
         }
         return new AltererResult<>(out.toISeq(), alterations);
     }
@@ -86,8 +78,13 @@ final class RankMutator<C extends Comparable<? super C>> implements Alterer<Inte
         if (over <= 0) {
             return 0;
         }
-        int[] on = IntStream.range(0, g.length).filter(s -> s != raised && g[s] > 0).toArray();
-        int count = on.length;
+        int[] on = new int[g.length];
+        int count = 0;
+        for (int s = 0; s < g.length; s++) {
+            if (s != raised && g[s] > 0) {
+                on[count++] = s;
+            }
+        }
         int changed = 0;
         while (over > 0 && count > 0) {
             int i = random.nextInt(count);

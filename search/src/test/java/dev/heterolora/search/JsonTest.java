@@ -4,8 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.heterolora.core.AdapterPlan;
 import dev.heterolora.core.AdapterSite;
 import dev.heterolora.core.HeteroloraException;
+import dev.heterolora.core.SiteAdapter;
+import dev.heterolora.core.SiteKind;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /** What a study stores about a search (settings, options, score table) reads back to equal values. */
@@ -50,5 +55,29 @@ class JsonTest {
         assertThatThrownBy(() -> back.score(k, 64)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> SiteScoreTable.fromJson(space, new ObjectMapper().createObjectNode()))
                 .isInstanceOf(HeteroloraException.class).hasMessageContaining("for site 0.q");
+    }
+
+    /**
+     * A trial's plan text is written without Jackson (a search stores thousands a second); it must be Jackson's
+     * text of the same tree, character for character, or stored plans would change.
+     */
+    @Test
+    void planTextIsJacksonsTextOfThePlanTree() {
+        SplittableRandom random = new SplittableRandom(7);
+        double[] alphas = {16.0, 2.0, 0.5, 1e-7, 1e21, 3.3333333333333335, 123456.789, Double.MIN_VALUE,
+            Double.MAX_VALUE, 0.1 + 0.2};
+        assertThat(AdapterPlan.empty().toJsonString()).isEqualTo("{\"sites\":{}}");
+        for (int n = 0; n < 500; n++) {
+            TreeMap<AdapterSite, SiteAdapter> sites = new TreeMap<>();
+            for (int i = random.nextInt(12); i >= 0; i--) {
+                SiteKind kind = SiteKind.values()[random.nextInt(SiteKind.values().length)];
+                sites.put(new AdapterSite(random.nextInt(40), kind), new SiteAdapter(
+                        1 + random.nextInt(128), random.nextBoolean() ? alphas[random.nextInt(alphas.length)]
+                        : random.nextDouble() * Math.pow(10, random.nextInt(-8, 9))));
+            }
+            AdapterPlan plan = new AdapterPlan(sites);
+            assertThat(plan.toJsonString()).isEqualTo(plan.toJson().toString());
+            assertThat(AdapterPlan.fromJson(plan.toJsonString())).isEqualTo(plan);
+        }
     }
 }
