@@ -1,5 +1,6 @@
 package dev.heterolora.model;
 
+import dev.heterolora.core.AtomicFile;
 import dev.heterolora.core.HeteroloraException;
 
 import dev.heterolora.core.ModelFamily;
@@ -20,7 +21,6 @@ import dev.heterolora.model.io.TensorData;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -238,10 +238,8 @@ public final class HfCheckpoint {
             Files.createDirectories(dir);
             SafeTensorFile.write(dir.resolve("model.safetensors"),
                     tensors(model, Parameter::getArray, SafeTensorDType.F32), Map.of("format", "pt"));
-            Path tmp = Files.createTempFile(dir, "config", ".json.tmp");
-            JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), model.config().toJson());
-            Files.move(tmp, dir.resolve("config.json"), StandardCopyOption.REPLACE_EXISTING,
-                    StandardCopyOption.ATOMIC_MOVE);
+            AtomicFile.writeString(dir.resolve("config.json"),
+                    JSON.writerWithDefaultPrettyPrinter().writeValueAsString(model.config().toJson()));
         } catch (IOException e) {
             throw new HeteroloraException("cannot write model to " + dir + ": " + e.getMessage());
         }

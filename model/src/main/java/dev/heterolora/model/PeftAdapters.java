@@ -1,5 +1,6 @@
 package dev.heterolora.model;
 
+import dev.heterolora.core.AtomicFile;
 import dev.heterolora.core.HeteroloraException;
 
 import dev.heterolora.core.ModelFamily;
@@ -29,7 +30,6 @@ import dev.heterolora.model.io.TensorEntry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -274,10 +274,8 @@ public final class PeftAdapters {
         try {
             Files.createDirectories(dir);
             SafeTensorFile.write(dir.resolve(WEIGHTS_FILE), tensors, Map.of("format", "pt"));
-            Path tmp = Files.createTempFile(dir, "adapter_config", ".tmp");
-            JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), cfg);
-            Files.move(tmp, dir.resolve(CONFIG_FILE), StandardCopyOption.REPLACE_EXISTING,
-                    StandardCopyOption.ATOMIC_MOVE);
+            AtomicFile.writeString(dir.resolve(CONFIG_FILE),
+                    JSON.writerWithDefaultPrettyPrinter().writeValueAsString(cfg));
             Path shortcutFile = dir.resolve(SHORTCUT_FILE);
             if (shortcuts.isEmpty()) {
                 Files.deleteIfExists(shortcutFile);

@@ -1,5 +1,6 @@
 package dev.heterolora.results;
 
+import dev.heterolora.core.AtomicFile;
 import dev.heterolora.core.HeteroloraException;
 
 import dev.heterolora.studies.Trial;
@@ -8,7 +9,6 @@ import java.awt.Color;
 import java.awt.Font;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -250,18 +250,11 @@ public final class Charts {
         Path dir = file.toAbsolutePath().getParent();
         try {
             Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, ".chart-", ".png.tmp");
-            try {
-                try (OutputStream out = Files.newOutputStream(tmp)) {
-                    if (!ImageIO.write(image, "png", out)) {
-                        throw new IOException("no PNG writer in this JDK");
-                    }
+            AtomicFile.write(file, out -> {
+                if (!ImageIO.write(image, "png", out)) {
+                    throw new IOException("no PNG writer in this JDK");
                 }
-                Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            });
         } catch (IOException e) {
             throw new HeteroloraException("cannot write chart " + file + ": " + e.getMessage(), e);
         }

@@ -1,5 +1,6 @@
 package dev.heterolora.results;
 
+import dev.heterolora.core.AtomicFile;
 import dev.heterolora.core.HeteroloraException;
 
 import com.fasterxml.jackson.core.JsonEncoding;
@@ -22,10 +23,6 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -83,7 +80,6 @@ public final class Export {
     public static final List<String> EXPERIMENT_KINDS = List.of("experiment-allocation", "experiment-rlhf");
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Set<PosixFilePermission> SHARED = PosixFilePermissions.fromString("rw-r--r--");
 
     private Export() {}
 
@@ -128,21 +124,21 @@ public final class Export {
             Files.createDirectories(target);
             if (!f.equals("csv")) {
                 Path file = target.resolve("study-" + studyId + ".json");
-                atomically(file, o -> json(store, c, o));
+                AtomicFile.write(file, o -> json(store, c, o));
                 written.add(file);
             }
             if (!f.equals("json")) {
                 Path folder = target.resolve("study-" + studyId);
                 Files.createDirectories(folder);
-                Map<String, Body> files = new LinkedHashMap<>();
+                Map<String, AtomicFile.Content> files = new LinkedHashMap<>();
                 files.put("trials.csv", o -> trialsCsv(c.trials(), o));
                 files.put("metrics.csv", o -> metricsCsv(store, c.runs(), o));
                 files.put("validations.csv", o -> validationsCsv(c.validations(), o));
                 files.put("correlations.csv", o -> correlationsCsv(c.correlations(), o));
                 files.put("experiments.csv", o -> experimentsCsv(c.experiments(), o));
-                for (Map.Entry<String, Body> e : files.entrySet()) {
+                for (Map.Entry<String, AtomicFile.Content> e : files.entrySet()) {
                     Path file = folder.resolve(e.getKey());
-                    atomically(file, e.getValue());
+                    AtomicFile.write(file, e.getValue());
                     written.add(file);
                 }
             }
@@ -489,23 +485,4 @@ public final class Export {
         return '"' + s.replace("\"", "\"\"") + '"';
     }
 
-    @FunctionalInterface
-    private interface Body {
-        void write(OutputStream out) throws IOException;
-    }
-
-    private static void atomically(Path file, Body body) throws IOException {
-        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName() + ".", ".tmp");
-        try {
-            try (OutputStream o = Files.newOutputStream(tmp)) {
-                body.write(o);
-            }
-            if (Files.getFileStore(tmp).supportsFileAttributeView(PosixFileAttributeView.class)) {
-                Files.setPosixFilePermissions(tmp, SHARED); // a temporary file is created 0600
-            }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-    }
 }

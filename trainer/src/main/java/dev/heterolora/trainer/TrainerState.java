@@ -3,14 +3,11 @@ package dev.heterolora.trainer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.heterolora.core.AtomicFile;
 import dev.heterolora.core.HeteroloraException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -97,8 +94,9 @@ public final class TrainerState {
     private void writeInto(Path target) {
         try {
             Files.createDirectories(target);
-            replace(target.resolve(STATE_FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(state()));
-            replace(target.resolve(CSV_FILE), csv());
+            AtomicFile.writeString(target.resolve(STATE_FILE),
+                    JSON.writerWithDefaultPrettyPrinter().writeValueAsString(state()));
+            AtomicFile.writeString(target.resolve(CSV_FILE), csv());
         } catch (IOException e) {
             throw new HeteroloraException("cannot write " + target.resolve(STATE_FILE) + ": " + e.getMessage());
         }
@@ -169,20 +167,4 @@ public final class TrainerState {
         return new ArrayList<>(columns);
     }
 
-    private static void replace(Path file, String text) throws IOException {
-        Path tmp = Files.createTempFile(file.getParent(), "." + file.getFileName(), ".tmp");
-        try {
-            Files.writeString(tmp, text, StandardCharsets.UTF_8);
-            if (tmp.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
-            }
-            try {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-    }
 }
