@@ -135,7 +135,7 @@ public final class RefineStage {
                 for (Entry e : alive) {
                     units.add(new NewUnit(key(rung, e), payload(rung, steps, e).toString()));
                 }
-                SharedWork.enqueue(work, queue, units, what);
+                SharedWork.enqueue(work, queue, "rung " + rung + ": ", units, what);
                 here[0] += worker.drain(queue, unit -> train(db, runId, trials, r, config, unit));
                 Map<String, Double> losses = losses(work.units(queue));
                 int at = rung;

@@ -164,7 +164,7 @@ public final class RlhfExperiment {
             }
         }
         try (Connection db = new Connection(database)) {
-            SharedWork.enqueue(db, r.queue(), units, "experiment rlhf '" + r.name() + "'");
+            SharedWork.enqueue(db, r.queue(), "", units, "experiment rlhf '" + r.name() + "'");
             int here = new Worker(db, Worker.defaultName(), r.lease()).drain(r.queue(), unit -> {
                 String result = train(unit, runs, launcher, db, log);
                 progress.runs(1 + (int) db.units(r.queue()).stream().filter(u -> u.status() == Status.FINISHED)
@@ -212,17 +212,21 @@ public final class RlhfExperiment {
         Path out = runs.resolve(p.get("dir").asText() + (unit.attempt() > 1 ? "-attempt" + unit.attempt() : ""));
         log.printf("%s, seed %d%n", p.get("variant").asText(), p.get("seed").asLong());
         db.releaseForChild();
+        String printed;
         try {
-            JsonNode summary = Json.read(launcher.train(flags, out));
-            Result.of(summary); // a summary without the table's numbers fails the unit here, not the table later
-            return summary.toString();
+            printed = launcher.train(flags, out);
         } catch (HeteroloraException e) {
             // the run printed its error and marked itself failed; the comparison goes on without it
             log.println("heterolora: " + p.get("variant").asText() + ", seed " + p.get("seed").asLong() + " failed: "
                     + e.getMessage());
             throw e;
+        }
+        try {
+            JsonNode summary = Json.read(printed);
+            Result.of(summary); // a summary without the table's numbers fails the unit here, not the table later
+            return summary.toString();
         } catch (RuntimeException e) {
-            throw new HeteroloraException("the run's summary is not what train --json prints: " + e);
+            throw new HeteroloraException("the run's summary is not what train --json prints: " + e.getMessage());
         }
     }
 

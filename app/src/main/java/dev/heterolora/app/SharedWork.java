@@ -10,7 +10,6 @@ import dev.heterolora.studies.Worker;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
@@ -24,16 +23,30 @@ final class SharedWork {
     private SharedWork() {}
 
     /**
-     * Enqueues {@code units} (idempotent by key) and checks that every one of them is stored with the same payload:
-     * a worker started with other settings than those already on the queue would otherwise mix two experiments.
+     * Enqueues {@code units} (idempotent by key) as the whole group of the queue's units whose keys start with
+     * {@code group} (all of them for ""), after and before checking that the group as stored is exactly these
+     * units: a worker started with other settings than those already on the queue would otherwise mix two
+     * experiments, or add units to one whose result was already stored.
      *
      * @param what names the shared work in the one-line error, e.g. {@code experiment rlhf 'paper'}
-     * @throws HeteroloraException (one line) if a stored unit has another payload
+     * @throws HeteroloraException (one line) if the stored group has other units or payloads
      */
-    static void enqueue(WorkQueue work, String queue, List<NewUnit> units, String what) {
+    static void enqueue(WorkQueue work, String queue, String group, List<NewUnit> units, String what) {
+        if (!stored(work, queue, group).isEmpty()) {
+            requireSame(work, queue, group, units, what);
+        }
         work.enqueue(queue, units);
-        Map<String, String> stored = work.units(queue).stream()
-                .collect(Collectors.toMap(Unit::key, Unit::payloadJson));
+        requireSame(work, queue, group, units, what);
+    }
+
+    private static void requireSame(WorkQueue work, String queue, String group, List<NewUnit> units, String what) {
+        Map<String, String> stored = stored(work, queue, group);
+        Map<String, String> mine = units.stream().collect(Collectors.toMap(NewUnit::key, NewUnit::payloadJson));
+        if (!stored.keySet().equals(mine.keySet())) {
+            throw new HeteroloraException(what + " was started with other settings (it has " + stored.size()
+                    + " units" + (group.isEmpty() ? "" : " in '" + group.strip() + "'") + ", this command makes "
+                    + mine.size() + "): run it with the same flags, or under another name");
+        }
         for (NewUnit u : units) {
             if (!Json.read(stored.get(u.key())).equals(Json.read(u.payloadJson()))) {
                 throw new HeteroloraException(what + " was started with other settings (unit '" + u.key() + "' is "
@@ -41,6 +54,11 @@ final class SharedWork {
                         + "flags, or under another name");
             }
         }
+    }
+
+    private static Map<String, String> stored(WorkQueue work, String queue, String group) {
+        return work.units(queue).stream().filter(u -> u.key().startsWith(group))
+                .collect(Collectors.toMap(Unit::key, Unit::payloadJson));
     }
 
     /**
@@ -64,11 +82,5 @@ final class SharedWork {
     /** Whether the step of {@code queue} ({@link #once}) has been done. */
     static boolean done(WorkQueue work, String queue) {
         return work.units(queue).stream().anyMatch(u -> u.status() == Status.FINISHED);
-    }
-
-    /** The finished units of a queue whose keys start with {@code prefix}, by key, as {@code read} makes them. */
-    static <T> Map<String, T> finished(WorkQueue work, String queue, String prefix, Function<Unit, T> read) {
-        return work.units(queue).stream().filter(u -> u.status() == Status.FINISHED && u.key().startsWith(prefix))
-                .collect(Collectors.toMap(Unit::key, read));
     }
 }

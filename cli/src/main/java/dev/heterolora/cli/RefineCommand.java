@@ -49,6 +49,10 @@ final class RefineCommand implements Callable<Integer> {
             + "search --refine N, else " + DEFAULT_CANDIDATES + ")")
     Integer candidates;
 
+    @Option(names = "--steps", paramLabel = "N", description = "SFT steps at the last rung (default: "
+            + "${DEFAULT-VALUE}, as search --refine N; joining that stage needs the same)", defaultValue = "200")
+    int steps;
+
     @Option(names = "--lease", defaultValue = "120", description = "seconds a dead worker's training waits before "
             + "another takes it (default: ${DEFAULT-VALUE})")
     int lease;
@@ -67,8 +71,10 @@ final class RefineCommand implements Callable<Integer> {
         try (StudyStore db = store.open()) {
             Study s = StudyRef.find(db, study);
             SearchConfig config = SearchConfig.fromJson(Json.read(s.configJson()));
-            RefineStage.Request request = RefineStage.Request.defaults(candidates != null ? candidates
+            RefineStage.Request d = RefineStage.Request.defaults(candidates != null ? candidates
                     : config.refine() > 0 ? config.refine() : DEFAULT_CANDIDATES);
+            RefineStage.Request request = new RefineStage.Request(d.candidates(), steps, d.learningRate(),
+                    d.batchSize(), d.heldOut(), d.eta());
             String queue = request.queue(s.id());
             WorkQueue work = db.workQueue();
             if (s.status() != Status.FINISHED && work.units(queue).isEmpty() && work.units(queue + ":run").isEmpty()) {
