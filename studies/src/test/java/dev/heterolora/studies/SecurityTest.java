@@ -128,11 +128,11 @@ class SecurityTest {
         String url = StudyStore.defaultUrl(home());
         Passwords kept = Passwords.read(home().resolve("studies")).orElseThrow();
         try (Connection c = DriverManager.getConnection(url, "SA", kept.admin()); Statement st = c.createStatement()) {
-            st.execute("DELETE FROM \"flyway_schema_history\" WHERE \"version\" = '6'");
+            st.execute("DELETE FROM \"flyway_schema_history\" WHERE \"version\" = '7'");
         }
         SqlConsole console = StudyDatabase.inHome(home()).openReadOnly();
         assertThat(console.execute("SELECT MAX(\"version\") FROM \"flyway_schema_history\"", false).rows())
-                .containsExactly(List.of("5"));
+                .containsExactly(List.of("6"));
     }
 
     @Test

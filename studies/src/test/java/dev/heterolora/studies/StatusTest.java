@@ -70,7 +70,7 @@ class StatusTest extends InMemoryStoreTest {
         try (StudyStore migrated = StudyStore.open(url)) {
             assertThat(migrated.console().execute("SELECT \"version\" FROM \"flyway_schema_history\" "
                     + "WHERE \"version\" IS NOT NULL ORDER BY \"installed_rank\"", false).rows()).extracting(r -> r.get(0))
-                    .containsExactly("1", "2", "3", "4", "5", "6");
+                    .containsExactly("1", "2", "3", "4", "5", "6", "7");
             assertThat(migrated.studies()).extracting(Study::status).containsExactly(Status.FINISHED, Status.INTERRUPTED);
             assertThat(migrated.latestStudy().id()).isEqualTo(1);
             assertThat(migrated.runs(null)).extracting(Run::status)

@@ -47,7 +47,7 @@ class StudyStoreTest extends InMemoryStoreTest {
             assertThat(third.console().execute("SELECT \"script\" FROM \"flyway_schema_history\" WHERE \"type\" = 'SQL'",
                     false).rows()).containsExactly(List.of("V1__studies.sql"), List.of("V2__validation.sql"),
                     List.of("V3__status.sql"), List.of("V4__work_units.sql"), List.of("V5__names_heartbeats.sql"),
-                    List.of("V6__trial_plan_varchar.sql"));
+                    List.of("V6__trial_plan_varchar.sql"), List.of("V7__trial_id_cache.sql"));
         }
         assertThat(dir.resolve("home/studies.mv.db")).exists();
     }
