@@ -13,7 +13,10 @@ public interface SearchProgress {
     /** The strategy starts with at most {@code generations} generations after the first. */
     default void started(String strategy, int generations) { }
 
-    /** One trial of {@code generation} was evaluated and stored. */
+    /**
+     * One trial of {@code generation} was evaluated; it is committed with its batch, and every trial reported here
+     * is in the study once the search returns, fails or is interrupted.
+     */
     void trial(int generation, double fitness);
 
     /** The strategy stopped, for the reason given in words. */

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -64,5 +65,36 @@ class BenchCommandsTest {
         CliRunner oneStep = CliRunner.run("bench", "ppo", "--model", model.toString(), "--steps", "1");
         assertThat(oneStep.exitCode()).isEqualTo(2);
         assertThat(oneStep.err().strip()).startsWith("heterolora: ").doesNotContain("\n");
+    }
+
+    /**
+     * {@code bench search --end-to-end}: the search as the CLI runs it, twice in one JVM on a scratch study database;
+     * each run's trials are all stored and its loop timed. Without the flag, the synthetic 351-site table.
+     */
+    @Test
+    void searchEndToEndStoresEveryTrialOfEveryRunAndTimesItsLoop(@TempDir Path tmp) throws IOException {
+        CliRunner r = CliRunner.run("bench", "search", "--end-to-end", "--runs", "2", "--home", tmp.toString(),
+                "--model", CliRunner.fixture("llama-tiny").toString(), "--data",
+                Path.of("../app/src/test/resources/fixtures/llama_rows.jsonl").toAbsolutePath().toString(),
+                "--device", "cpu", "--budgets", "0.04", "--generations", "30", "--steady", "30", "--json");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        JsonNode runs = JSON.readTree(r.out());
+        assertThat(runs).hasSize(2);
+        for (int i = 0; i < 2; i++) {
+            JsonNode run = runs.get(i);
+            assertThat(run.get("mode").asText()).isEqualTo("end-to-end");
+            assertThat(run.get("strategy").asText()).isEqualTo("ga");
+            assertThat(run.get("run").asInt()).isEqualTo(i + 1);
+            assertThat(run.get("evaluations").asInt()).isPositive().isEqualTo(run.get("stored").asInt())
+                    .isEqualTo(runs.get(0).get("evaluations").asInt());
+            assertThat(run.get("search_seconds").asDouble()).isPositive().isLessThan(run.get("seconds").asDouble());
+            assertThat(run.get("plans_per_second").asDouble()).isCloseTo(
+                    run.get("evaluations").asInt() / run.get("search_seconds").asDouble(), Offset.offset(1e-6));
+        }
+        assertThat(tmp.resolve("studies.mv.db")).doesNotExist(); // a scratch database, not the home's
+        CliRunner table = CliRunner.run("bench", "search", "--strategies", "auto", "--seeds", "0", "--budgets",
+                "0.001");
+        assertThat(table.exitCode()).as(table.err()).isZero();
+        assertThat(table.out()).contains("% of opt", "auto");
     }
 }

@@ -4,11 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.heterolora.app.Interruption;
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -55,6 +64,11 @@ class SearchCommandsTest {
         long limit = summary.get("budget_limit").asLong();
         assertThat(limit).isEqualTo((long) Math.floor(0.04 * 106944));
         assertThat(summary.get("best").get("params").asLong()).isLessThanOrEqualTo(limit).isPositive();
+        // the search loop's own time, within the job's, and its rate
+        double loop = summary.get("search_seconds").asDouble();
+        assertThat(loop).isPositive().isLessThan(summary.get("seconds").asDouble());
+        assertThat(summary.get("plans_per_second").asDouble())
+                .isCloseTo(summary.get("evaluations").asInt() / loop, Offset.offset(1e-6));
         JsonNode counts = sql(tmp, "SELECT COUNT(*) AS N, MAX(PARAMS) AS MAXP, MIN(CASE WHEN FEASIBLE THEN 1 ELSE 0 "
                 + "END) AS ALLFEASIBLE FROM TRIAL WHERE STUDY_ID = " + study);
         assertThat(counts.get(0).get("n").asInt()).isEqualTo(summary.get("evaluations").asInt());
@@ -137,6 +151,47 @@ class SearchCommandsTest {
         String q = "SELECT SEQ, PLAN_JSON, FITNESS FROM TRIAL WHERE STUDY_ID = %d ORDER BY SEQ";
         assertThat(sql(tmp, q.formatted(interrupted))).isEqualTo(sql(tmp, q.formatted(whole)));
         assertThat(JSON.readTree(resumed.out()).get("best")).isEqualTo(full.get("best"));
+    }
+
+    /**
+     * SIGTERM to a child {@code search} while its GA runs and its trials are being committed in batches: every trial
+     * the progress line had counted before the signal is in the study, numbered from 0 without a gap, each with
+     * its proxy scores.
+     */
+    @Test
+    @Timeout(value = 240, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void sigtermKeepsEveryTrialTheProgressLineCounted(@TempDir Path tmp) throws Exception {
+        Process search = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "search", "--model",
+                CliRunner.fixture("llama-tiny").toString(), "--data", rows(tmp).toString(), "--db", db(tmp),
+                "--device", "cpu", "--budget", "4%", "--strategy", "ga", "--generations", "1000000", "--steady",
+                "1000000", "--name", "signalled").redirectErrorStream(true).start();
+        Pattern counted = Pattern.compile("best \\S+, (\\d+) trials");
+        long reported = 0;
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(search.getInputStream(),
+                StandardCharsets.UTF_8))) {
+            for (String line = out.readLine(); line != null; line = out.readLine()) {
+                Matcher m = counted.matcher(line);
+                if (reported == 0 && m.find() && Long.parseLong(m.group(1)) > 0) {
+                    reported = Long.parseLong(m.group(1));
+                    search.toHandle().destroy(); // SIGTERM, after the bar's plain line (every 10 s off a terminal)
+                }
+            }
+        } finally {
+            search.destroyForcibly();
+        }
+        assertThat(search.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(search.exitValue()).isEqualTo(Interruption.EXIT_CODE);
+        JsonNode stored = sql(tmp, "SELECT COUNT(*) AS N, MIN(SEQ) AS LOW, MAX(SEQ) AS HIGH, MIN(S.K) AS SCORED, "
+                + "MAX(ST.STATUS) AS STATUS FROM TRIAL T JOIN STUDY ST ON ST.ID = T.STUDY_ID JOIN (SELECT TRIAL_ID, "
+                + "COUNT(*) AS K FROM PROXY_SCORE GROUP BY TRIAL_ID) S ON S.TRIAL_ID = T.ID WHERE ST.NAME = 'signalled'")
+                .get(0);
+        assertThat(reported).isPositive();
+        assertThat(stored.get("n").asLong()).isGreaterThanOrEqualTo(reported);
+        assertThat(stored.get("low").asLong()).isZero();
+        assertThat(stored.get("high").asLong()).isEqualTo(stored.get("n").asLong() - 1);
+        assertThat(stored.get("scored").asInt()).isPositive();
+        assertThat(stored.get("status").asText()).isEqualTo("interrupted");
     }
 
     @Test
