@@ -9,6 +9,7 @@ import dev.heterolora.search.Baseline;
 import dev.heterolora.search.SearchSpace;
 import dev.heterolora.studies.ClaimedUnit;
 import dev.heterolora.studies.Heartbeat;
+import dev.heterolora.studies.LeaseLostException;
 import dev.heterolora.studies.NewUnit;
 import dev.heterolora.studies.NewValidation;
 import dev.heterolora.studies.Run;
@@ -27,6 +28,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * The multi-fidelity stage after a proxy search (successive halving, as Hyperband/ASHA): the study's top distinct
@@ -102,10 +105,27 @@ public final class RefineStage {
 
     /**
      * Runs, joins or resumes the stage of {@code studyId}, whose trials must all be stored: every training this
-     * process does is a unit it claims, with a lease of {@code lease} that it renews while it trains.
+     * process does is a unit it claims, with a lease of {@code lease} that it renews while it trains. The caller
+     * owns what a SIGTERM does (the search marks its study); the stage's run, left running, is marked interrupted
+     * once its heartbeat is stale.
      */
     public static Outcome run(StudyStorage db, long studyId, SearchConfig config, Request r, Duration lease,
                               ComputeSettings compute, PrintStream log) {
+        return stage(db, studyId, config, r, lease, compute, log, false);
+    }
+
+    /**
+     * {@link #run}, for a process that works only on the stage ({@code heterolora refine}): a SIGTERM gives the
+     * training it holds back to the queue at once and marks the run interrupted unless other workers go on, in one
+     * line.
+     */
+    public static Outcome join(StudyStorage db, long studyId, SearchConfig config, Request r, Duration lease,
+                               ComputeSettings compute, PrintStream log) {
+        return stage(db, studyId, config, r, lease, compute, log, true);
+    }
+
+    private static Outcome stage(StudyStorage db, long studyId, SearchConfig config, Request r, Duration lease,
+                                 ComputeSettings compute, PrintStream log, boolean ownsInterruption) {
         SearchSpace space = SearchJob.space(config);
         List<Entry> entries = candidates(db, studyId, config, space, r.candidates(), log);
         int rungs = 1;
@@ -125,9 +145,11 @@ public final class RefineStage {
         }
         String what = "the refine stage of study " + studyId;
         int[] here = {0};
-        try (Heartbeat beat = Heartbeat.ofRun(db, runId);
+        Workers workers = new Workers(db, queue, runId, studyId);
+        try (Interruption stop = ownsInterruption ? Interruption.register(workers::leave, log) : null;
+             Heartbeat beat = Heartbeat.ofRun(db, runId);
              PlanTrials trials = PlanTrials.validationSplit(config, r.heldOut(), compute)) {
-            Worker worker = new Worker(work, Worker.defaultName(), lease);
+            Worker worker = new Worker(work, workers.me, lease);
             List<Entry> alive = entries;
             for (int rung = 0; rung < rungs; rung++) {
                 int steps = Math.max(1, (int) (r.steps() / Math.pow(r.eta(), rungs - 1 - rung)));
@@ -136,7 +158,8 @@ public final class RefineStage {
                     units.add(new NewUnit(key(rung, e), payload(rung, steps, e).toString()));
                 }
                 SharedWork.enqueue(work, queue, "rung " + rung + ": ", units, what);
-                here[0] += worker.drain(queue, unit -> train(db, runId, trials, r, config, unit));
+                here[0] += worker.drain(queue, unit -> workers.holding(unit,
+                        () -> train(db, runId, trials, r, config, unit)));
                 Map<String, Double> losses = losses(work.units(queue));
                 int at = rung;
                 List<Entry> ranked = alive.stream().filter(e -> losses.containsKey(key(at, e)))
@@ -159,10 +182,68 @@ public final class RefineStage {
             List<Entry> out = entries.stream().map(e -> withLosses(e, losses, rungCount)).toList();
             return new Outcome(runId, out.get(entries.indexOf(winner)), out, here[0]);
         } catch (RuntimeException e) {
-            if (!SharedWork.done(work, finish)) {
+            if (!SharedWork.done(work, finish) && workers.others() == 0) {
                 db.finishRun(runId, Status.FAILED, e.getMessage());
             }
             throw e;
+        }
+    }
+
+    /**
+     * The workers of one stage as this process sees them: the training it holds (given back on SIGTERM), and how
+     * many others hold one (while some do, the run is theirs to end: neither this worker's error nor its
+     * interruption ends it).
+     */
+    private static final class Workers {
+        private final StudyStorage db;
+        private final String queue;
+        private final long runId;
+        private final long studyId;
+        private final String me = Worker.defaultName();
+        private final AtomicReference<ClaimedUnit> held = new AtomicReference<>();
+
+        Workers(StudyStorage db, String queue, long runId, long studyId) {
+            this.db = db;
+            this.queue = queue;
+            this.runId = runId;
+            this.studyId = studyId;
+        }
+
+        String holding(ClaimedUnit unit, Supplier<String> work) {
+            held.set(unit);
+            try {
+                return work.get();
+            } finally {
+                held.set(null);
+            }
+        }
+
+        long others() {
+            return db.workQueue().units(queue).stream()
+                    .filter(u -> u.status() == Status.RUNNING && !me.equals(u.worker())).count();
+        }
+
+        /** SIGTERM: gives the held training back; the run is interrupted unless other workers go on. The line. */
+        String leave() {
+            ClaimedUnit unit = held.getAndSet(null);
+            if (unit != null) {
+                try {
+                    db.workQueue().release(unit);
+                } catch (LeaseLostException e) {
+                    // its lease ran out and another worker has it: nothing to give back
+                }
+            }
+            long others = others();
+            String back = unit != null ? " (this worker's training is back in the queue)" : "";
+            if (others > 0) {
+                return "interrupted; the refine stage of study " + studyId + " goes on in " + others + " other "
+                        + "worker" + (others == 1 ? "" : "s") + back;
+            }
+            if (db.run(runId).map(Run::status).orElse(null) == Status.RUNNING) {
+                db.finishRun(runId, Status.INTERRUPTED, "interrupted");
+            }
+            return "interrupted; refine run " + runId + " marked interrupted" + back + " (resume: heterolora refine "
+                    + "--study " + studyId + ")";
         }
     }
 

@@ -2,7 +2,6 @@ package dev.heterolora.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.heterolora.app.Interruption;
 import dev.heterolora.app.Json;
 import dev.heterolora.app.RefineStage;
 import dev.heterolora.app.SearchConfig;
@@ -82,13 +81,8 @@ final class RefineCommand implements Callable<Integer> {
                         + "with these settings to join: refine a finished study, or join the stage of a running "
                         + "'search --refine N' with the same N");
             }
-            RefineStage.Outcome o;
-            try (Interruption stop = Interruption.register(() -> { }, "interrupted; the training this process held "
-                    + "goes back to the queue after its lease (rejoin: heterolora refine --study " + s.id() + ")",
-                    System.err)) {
-                o = RefineStage.run(db, s.id(), config, request, Duration.ofSeconds(lease), compute.compute(),
-                        System.err);
-            }
+            RefineStage.Outcome o = RefineStage.join(db, s.id(), config, request, Duration.ofSeconds(lease),
+                    compute.compute(), System.err);
             print(spec.commandLine().getOut(), s.id(), o);
         }
         return 0;
