@@ -263,15 +263,19 @@ public final class SearchJob {
 
     /**
      * The trials a search has evaluated but not yet committed. The search's thread only appends; once {@value #SIZE}
-     * are waiting or the oldest has waited {@value #MAX_WAIT_MS} ms they go, as one batch, to a writer thread that
-     * commits each batch in one transaction (JDBC batches) while the search goes on: a GA evaluates thousands of plans
-     * a second, and committing on its own thread made the database most of the loop's time. {@link #flush()} hands
+     * are waiting, or {@value #FIRST} while the writer is idle, or the oldest has waited {@value #MAX_WAIT_MS} ms,
+     * they go, as one batch, to a writer thread that commits each batch in one transaction (JDBC batches) while the
+     * search goes on: a GA evaluates thousands of plans a second, and committing on its own thread made the database
+     * most of the loop's time (handing over early keeps the writer busy from the first generations on, instead of
+     * leaving it the whole first thousand at the end of a short search). {@link #flush()} hands
      * over what is waiting and returns once every trial is committed. Batches are committed in order; after a failed
      * one nothing more is written and the next {@link #add} or {@link #flush()} throws its exception. A crash loses
      * the trials not yet committed, which a resume evaluates again (it replays the same seeded sequence).
      */
     private static final class TrialWriter implements AutoCloseable {
         private static final int SIZE = 1000;
+        /** Trials handed over at once while the writer is idle, so that it works alongside the search. */
+        private static final int FIRST = 100;
         private static final long MAX_WAIT_MS = 1000;
 
         private final StudyStorage db;
@@ -295,7 +299,8 @@ public final class SearchJob {
                 oldest = System.nanoTime();
             }
             waiting.add(trial);
-            if (waiting.size() >= SIZE || System.nanoTime() - oldest > MAX_WAIT_MS * 1_000_000) {
+            if (waiting.size() >= SIZE || waiting.size() >= FIRST && last.isDone()
+                    || System.nanoTime() - oldest > MAX_WAIT_MS * 1_000_000) {
                 handOver();
             }
         }
