@@ -264,11 +264,11 @@ public final class SearchJob {
     /**
      * The trials a search has evaluated but not yet committed. The search's thread only appends; once {@value #SIZE}
      * are waiting, or {@value #FIRST} while the writer is idle, or the oldest has waited {@value #MAX_WAIT_MS} ms,
-     * they go, as one batch, to a writer thread that commits each batch in one transaction (JDBC batches) while the
-     * search goes on: a GA evaluates thousands of plans a second, and committing on its own thread made the database
-     * most of the loop's time (handing over early keeps the writer busy from the first generations on, instead of
-     * leaving it the whole first thousand at the end of a short search). {@link #flush()} hands
-     * over what is waiting and returns once every trial is committed. Batches are committed in order; after a failed
+     * they go, as one batch, to a writer thread that commits each batch in one transaction while the search goes on:
+     * a GA evaluates thousands of plans a second, and committing on its own thread made the database most of the
+     * loop's time (handing over early keeps the writer busy from the first generations on, instead of leaving it the
+     * whole first thousand at the end of a short search). {@link #flush()} hands over what is waiting and returns
+     * once every trial is committed. Batches are committed in order; after a failed
      * one nothing more is written and the next {@link #add} or {@link #flush()} throws its exception. A crash loses
      * the trials not yet committed, which a resume evaluates again (it replays the same seeded sequence).
      */
