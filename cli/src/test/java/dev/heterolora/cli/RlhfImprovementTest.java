@@ -71,5 +71,17 @@ class RlhfImprovementTest {
         JsonNode stored = JSON.readTree(CliRunner.run("sql", "--json", "--home", home.toString(), "SELECT CONFIG_JSON "
                 + "FROM RUN WHERE KIND = 'experiment-rlhf'").out());
         assertThat(JSON.readTree(stored.get(0).get("config_json").asText())).isEqualTo(table);
+        // every (variant, seed) was a unit of the experiment's queue; running it again redoes none of them
+        JsonNode units = JSON.readTree(CliRunner.run("jobs", "--queue", "rlhf:default", "--json", "--home",
+                home.toString()).out());
+        assertThat(units).hasSize(3).allSatisfy(u -> assertThat(u.get("status").asText()).isEqualTo("finished"));
+        CliRunner again = CliRunner.run("experiment", "rlhf", "--steps", "2", "--seeds", "1", "--regularisers",
+                "kl,none", "--eval-prompts", "20", "--json", "--home", home.toString());
+        assertThat(again.exitCode()).as(again.err()).isZero();
+        assertThat(JSON.readTree(again.out())).isEqualTo(table);
+        CliRunner other = CliRunner.run("experiment", "rlhf", "--steps", "3", "--seeds", "1", "--home",
+                home.toString());
+        assertThat(other.exitCode()).isEqualTo(2);
+        assertThat(other.err()).startsWith("heterolora: experiment rlhf 'default' was started with other settings");
     }
 }
