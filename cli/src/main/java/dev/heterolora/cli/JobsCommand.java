@@ -59,11 +59,13 @@ final class JobsCommand implements Callable<Integer> {
 
     private void printQueues(PrintWriter out, WorkQueue work) {
         ArrayNode arr = Json.MAPPER.createArrayNode();
+        List<String> queues = work.queues();
+        // queue names carry their settings (study:3:refine:c4-s200-…): the column is as wide as the longest
+        String line = "%-" + queues.stream().mapToInt(String::length).reduce(5, Math::max) + "s %7s %7s %8s %7s %11s%n";
         if (!json) {
-            out.printf("%-40s %7s %7s %8s %7s %11s%n", "queue", "queued", "running", "finished", "failed",
-                    "interrupted");
+            out.printf(line, "queue", "queued", "running", "finished", "failed", "interrupted");
         }
-        for (String name : work.queues()) {
+        for (String name : queues) {
             Map<Status, Long> counts = work.units(name).stream()
                     .collect(Collectors.groupingBy(Unit::status, Collectors.counting()));
             Function<Status, Long> count = s -> counts.getOrDefault(s, 0L);
@@ -71,7 +73,7 @@ final class JobsCommand implements Callable<Integer> {
                 var row = arr.addObject().put("queue", name);
                 Arrays.stream(Status.values()).forEach(s -> row.put(s.text(), count.apply(s)));
             } else {
-                out.printf("%-40s %7d %7d %8d %7d %11d%n", name, count.apply(Status.QUEUED),
+                out.printf(line, name, count.apply(Status.QUEUED),
                         count.apply(Status.RUNNING), count.apply(Status.FINISHED), count.apply(Status.FAILED),
                         count.apply(Status.INTERRUPTED));
             }

@@ -8,14 +8,19 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code refine --study} end to end on a study of the tiny Llama fixture: it runs the stage of a finished study,
  * a second run after a worker died redoes only that worker's training, and the stage's queue is what {@code jobs}
- * shows. (Several processes on one stage: {@code RefineStageWorkersTest} in the app module.)
+ * shows; two {@code refine} processes on one PostgreSQL database share the stage.
  */
 class RefineCommandTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -63,6 +68,7 @@ class RefineCommandTest {
         assertThat(o.get("trained_here").asInt()).isEqualTo(trainings).isGreaterThan(o.get("entries").size());
         assertThat(o.get("study").asLong()).isEqualTo(study);
         String queue = "study:" + study + ":refine:c2-s4-eta2-lr0.001-b16-h200";
+        int stage = trainings;
         assertThat(JSON.readTree(run("jobs", "--queue", queue, "--json").out())).hasSize(trainings);
 
         // a worker died in the middle of a first-rung training: its lease long expired, no result
@@ -81,9 +87,42 @@ class RefineCommandTest {
                 .hasSize(1).allSatisfy(r -> assertThat(r.get("status").asText()).isEqualTo("finished"));
         assertThat(sql("SELECT COUNT(*) AS N FROM VALIDATION WHERE RUN_ID = " + o.get("run").asLong()).get(0)
                 .get("n").asInt()).isEqualTo(trainings);
+        // jobs lists the stage's queue (its name longer than the column used to be) with every unit finished
+        assertThat(run("jobs").out().lines().filter(l -> l.startsWith(queue + " ")))
+                .singleElement().satisfies(l -> assertThat(l.split(" +"))
+                        .containsExactly(queue, "0", "0", String.valueOf(stage), "0", "0"));
 
         CliRunner bad = run("refine", "--study", "to-refine", "--candidates", "0");
         assertThat(bad.exitCode()).isEqualTo(2);
         assertThat(bad.err().strip()).startsWith("heterolora: a refine stage needs --candidates >= 1");
+    }
+
+    @Test
+    @Timeout(value = 300, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void twoRefineProcessesOnPostgresqlShareTheStageOfOneStudy(@TempDir Path tmp) throws Exception {
+        String db = TestPostgres.newDatabase();
+        List<String> where = List.of("--home", tmp.resolve("home").toString(), "--db", db);
+        long study = ValidateWorkersTest.search(tmp, where);
+        List<String> refine = ValidateWorkersTest.with(where, "refine", "--study", String.valueOf(study),
+                "--candidates", "3", "--steps", "4", "--lease", "30", "--json", "--device", "cpu");
+        List<CompletableFuture<String>> workers = Stream.of(1, 2)
+                .map(i -> CompletableFuture.supplyAsync(() -> ChildProcess.runHeterolora(refine))).toList();
+        List<JsonNode> outs = new ArrayList<>();
+        for (CompletableFuture<String> w : workers) {
+            outs.add(JSON.readTree(w.get()));
+        }
+        int trainings = 0;
+        for (JsonNode e : outs.get(0).get("entries")) {
+            trainings += e.get("losses").size();
+        }
+        assertThat(outs.get(0).get("trained_here").asInt() + outs.get(1).get("trained_here").asInt())
+                .as("every (rung, plan) trained once, by one of them").isEqualTo(trainings);
+        assertThat(outs.get(1).get("run")).isEqualTo(outs.get(0).get("run"));
+        assertThat(outs.get(1).get("plan")).isEqualTo(outs.get(0).get("plan"));
+        CliRunner runs = CliRunner.run(ValidateWorkersTest.with(where, "sql", "--json", "SELECT status FROM run "
+                + "WHERE kind = 'refine'").toArray(String[]::new));
+        assertThat(runs.exitCode()).as(runs.err()).isZero();
+        assertThat(JSON.readTree(runs.out())).hasSize(1)
+                .allSatisfy(r -> assertThat(r.get("status").asText()).isEqualTo("finished"));
     }
 }
