@@ -128,6 +128,10 @@ public final class RefineStage {
                                  ComputeSettings compute, PrintStream log, boolean ownsInterruption) {
         SearchSpace space = SearchJob.space(config);
         List<Entry> entries = candidates(db, studyId, config, space, r.candidates(), log);
+        if (entries.isEmpty()) {
+            throw new HeteroloraException("study " + studyId + " has no feasible trial and no baseline fits its "
+                    + "budget: nothing to refine");
+        }
         int rungs = 1;
         for (int n = entries.size(); n > 1; n = (n + r.eta() - 1) / r.eta()) {
             rungs++;
