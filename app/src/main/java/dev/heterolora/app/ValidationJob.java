@@ -53,8 +53,8 @@ import java.util.stream.Stream;
  * {@link AllocationExperiment} shares its cells. The first worker to claim the one-unit {@code :run} queue picks the
  * plans (a proxy pass the others do not repeat), creates the run and enqueues one unit per plan, carrying everything
  * a worker needs to train it; whoever finds every plan done claims the {@code :final} unit that stores the
- * correlations and finishes the run. A killed worker's plan comes back
- * when its lease runs out; running the command again (or {@code --resume RUN}) continues the run.
+ * correlations and finishes the run. A killed worker's plan comes back when its lease runs out; running the command
+ * again (or {@code --resume RUN}) continues the run, or prints it once it is finished.
  *
  * <p>SIGTERM or Ctrl-C puts this worker's plan back in the queue at once; the run is marked interrupted only when no
  * other worker holds a plan of it (otherwise they finish it; a worker that died with -9 is taken for dead once the

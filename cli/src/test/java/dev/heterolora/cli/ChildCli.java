@@ -53,6 +53,11 @@ final class ChildCli implements AutoCloseable {
         return List.copyOf(lines);
     }
 
+    /** Its process id (a cooperating worker's name ends in it: {@code host:pid}). */
+    long pid() {
+        return process.pid();
+    }
+
     /** Sends SIGTERM (what Ctrl-C and {@code kill} send; {@code Process.destroy()} would also close its output). */
     void terminate() {
         process.toHandle().destroy();
