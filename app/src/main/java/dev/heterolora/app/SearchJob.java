@@ -59,7 +59,8 @@ public final class SearchJob {
     /**
      * How a search ended: its study, the strategy's result, the wall time of the whole job ({@code seconds}: model,
      * shared proxy pass, search, baselines, refine) and of the search loop alone ({@code searchSeconds}: from the
-     * strategy's start to its last trial committed).
+     * first plans sent to the fitness, i.e. the GA's first generation, to the last trial committed; the strategy's
+     * set-up before, such as the GA's seeds, is not in it).
      */
     public record Outcome(long studyId, SearchConfig config, SearchResult result, List<BaselineResult> baselines,
                           Optional<RefineStage.Outcome> refined, double seconds, double searchSeconds) {
@@ -240,17 +241,12 @@ public final class SearchJob {
                 fitness = new ResumingFitness(done, fitness);
                 log.printf("resuming study %d after %d stored trials%n", studyId, done.size());
             }
-            TrialSink store = (seq, generation, plan, parameters, feasible, evaluation, seconds) -> {
-                trials.add(new NewTrial(studyId, seq, generation, plan.toJsonString(), parameters, feasible,
-                        evaluation.fitness(), evaluation.proxyScores(), seconds));
-                progress.trial(generation, evaluation.fitness());
-            };
+            StoringSink store = new StoringSink(studyId, trials, progress);
             TrialSink sink = done.isEmpty() ? store : store.skipping(done.size());
             progress.started(c.strategy(), c.settings().generationLimit(space.size()));
-            long start = System.nanoTime();
             SearchResult result = Strategy.named(c.strategy()).run(space, fitness, c.settings(), sink);
             trials.flush();
-            double seconds = (System.nanoTime() - start) / 1e9;
+            double seconds = (System.nanoTime() - store.firstEvaluation) / 1e9;
             progress.stopped(result.quality().describe());
             if (!result.paretoFront().isEmpty()) {
                 markPareto(db, studyId, result.paretoFront());
@@ -258,6 +254,40 @@ public final class SearchJob {
             List<BaselineResult> baselines = Baseline.evaluateAll(space, fitness, c.settings());
             storeBaselines(db, studyId, space, c, fitness, baselines);
             return new Answer(result, seconds, baselines);
+        }
+    }
+
+    /**
+     * Where the search's trials go: to the {@link TrialWriter} and, counted, to the progress; it notes when the first
+     * plans went to the fitness (the start of the search loop's time).
+     */
+    private static final class StoringSink implements TrialSink {
+        private final long studyId;
+        private final TrialWriter trials;
+        private final SearchProgress progress;
+        private long firstEvaluation = System.nanoTime();
+        private boolean evaluated;
+
+        StoringSink(long studyId, TrialWriter trials, SearchProgress progress) {
+            this.studyId = studyId;
+            this.trials = trials;
+            this.progress = progress;
+        }
+
+        @Override
+        public void accept(int seq, int generation, AdapterPlan plan, long parameters, boolean feasible,
+                           Evaluation evaluation, double seconds) {
+            trials.add(new NewTrial(studyId, seq, generation, plan.toJsonString(), parameters, feasible,
+                    evaluation.fitness(), evaluation.proxyScores(), seconds));
+            progress.trial(generation, evaluation.fitness());
+        }
+
+        @Override
+        public void evaluating(int generation) {
+            if (!evaluated) {
+                evaluated = true;
+                firstEvaluation = System.nanoTime();
+            }
         }
     }
 

@@ -93,6 +93,7 @@ final class TrialRecorder {
     private void evaluateFresh(Map<Genes, int[]> genotypes, int generation) {
         List<int[]> batch = new ArrayList<>(genotypes.values());
         List<AdapterPlan> plans = batch.stream().map(space::toPlan).toList();
+        sink.evaluating(generation);
         long start = System.nanoTime();
         List<Evaluation> results = fitness.evaluate(plans);
         double seconds = (System.nanoTime() - start) / 1e9 / plans.size();

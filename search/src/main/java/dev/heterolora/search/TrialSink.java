@@ -15,13 +15,29 @@ public interface TrialSink {
                 double seconds);
 
     /**
+     * New plans of {@code generation} go to the fitness now (their trials follow): the first call marks where a
+     * strategy's evaluations start, after its set-up (e.g. the GA's seeds). Ignored by default.
+     */
+    default void evaluating(int generation) { }
+
+    /**
      * This sink without the first {@code count} trials (seq below {@code count}): for resuming a study whose first
      * {@code count} trials are already stored.
      */
     default TrialSink skipping(int count) {
-        return (seq, generation, plan, parameters, feasible, evaluation, seconds) -> {
-            if (seq >= count) {
-                accept(seq, generation, plan, parameters, feasible, evaluation, seconds);
+        TrialSink all = this;
+        return new TrialSink() {
+            @Override
+            public void accept(int seq, int generation, AdapterPlan plan, long parameters, boolean feasible,
+                               Evaluation evaluation, double seconds) {
+                if (seq >= count) {
+                    all.accept(seq, generation, plan, parameters, feasible, evaluation, seconds);
+                }
+            }
+
+            @Override
+            public void evaluating(int generation) {
+                all.evaluating(generation);
             }
         };
     }
