@@ -42,9 +42,10 @@ class TrainInterruptTest {
                 """);
         Path pairs = tmp.resolve("pairs.jsonl");
         Files.writeString(pairs, "{\"prompt\": \"the quick\", \"chosen\": \" brown fox\", \"rejected\": \" dog\"}\n");
-        CliRunner rm = CliRunner.run("reward", "--model", model.toString(), "--pairs", pairs.toString(), "--full",
-                "--steps", "1", "--out", tmp.resolve("rm").toString(), "--no-progress");
-        assertThat(rm.exitCode()).as(rm.err()).isZero();
+        // training runs in child JVMs: libtorch's grad mode is per thread, and this JVM's test threads are not the
+        // one that started the engine (an optimizer step there fails: "a leaf Variable that requires grad ...")
+        ChildProcess.runHeterolora(List.of("reward", "--model", model.toString(), "--pairs", pairs.toString(),
+                "--full", "--steps", "1", "--out", tmp.resolve("rm").toString(), "--no-progress"));
         Path home = tmp.resolve("home");
         Path out = tmp.resolve("run");
         Path step = out.resolve("checkpoint/step.txt");
@@ -84,9 +85,8 @@ class TrainInterruptTest {
         CliRunner edit = CliRunner.run("sql", "--home", home.toString(), "--write", "UPDATE run SET config_json = "
                 + "REPLACE(config_json, '\"steps\":100000', '\"steps\":" + total + "') WHERE id = " + run);
         assertThat(edit.exitCode()).as(edit.err()).isZero();
-        CliRunner resumed = CliRunner.run("train", "--resume", String.valueOf(run), "--home", home.toString(),
-                "--device", "cpu", "--json");
-        assertThat(resumed.exitCode()).as(resumed.err()).isZero();
+        ChildProcess.runHeterolora(List.of("train", "--resume", String.valueOf(run), "--home", home.toString(),
+                "--device", "cpu", "--json"));
         try (StudyStore store = StudyDatabase.inHome(home).open()) {
             assertThat(store.run(run).orElseThrow().status()).isEqualTo(Status.FINISHED);
             Map<Integer, Set<String>> names = new TreeMap<>();
