@@ -32,12 +32,12 @@ class ValidateInterruptTest {
         assertThat(start.exitCode()).as(start.err()).isZero();
         try (StudyStore store = StudyDatabase.inHome(home).open()) {
             long study = ValidateWorkersTest.search(tmp, where);
-            String queue = "study:" + study + ":validate:sample=4,steps=150,lr=0.001,batch=4,held-out=8,trials="
+            String queue = "study:" + study + ":validate:sample=4,steps=60,lr=0.001,batch=4,held-out=8,trials="
                     + store.trialCount(study);
             List<String> lines;
             int trainedBefore;
             try (ChildCli validate = ChildCli.start(ValidateWorkersTest.with(where, "validate", "--study",
-                    String.valueOf(study), "--sample", "4", "--steps", "150", "--held-out", "8", "--batch-size", "4",
+                    String.valueOf(study), "--sample", "4", "--steps", "60", "--held-out", "8", "--batch-size", "4",
                     "--json", "--device", "cpu"))) {
                 trainedBefore = 0;
                 for (long end = System.nanoTime() + 180_000_000_000L; System.nanoTime() < end; Thread.sleep(20)) {
