@@ -237,6 +237,9 @@ public final class SearchJob {
         List<TrialRecord> done = records(db, studyId);
         try (Scoring scoring = scoring(c, space, compute, log)) {
             PlanFitness fitness = new ProxyPlanFitness(scoring.scorer(), c.space().alpha());
+            if (SharedPlanFitness.needsWorkers(c)) { // a model run per plan: `search --join` processes share them
+                fitness = new SharedPlanFitness(db, studyId, fitness);
+            }
             if (!done.isEmpty()) {
                 fitness = new ResumingFitness(done, fitness);
                 log.printf("resuming study %d after %d stored trials%n", studyId, done.size());

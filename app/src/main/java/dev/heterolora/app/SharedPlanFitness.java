@@ -39,7 +39,7 @@ import java.util.TreeMap;
  * mid-plan leaves its unit to another when the lease runs out. Each worker scores with its own shared pass, made
  * from the study's stored configuration and seed, so every worker computes the same statistics.
  */
-final class SharedPlanFitness implements PlanFitness {
+public final class SharedPlanFitness implements PlanFitness {
     /** The purpose of a study's queue of plans to evaluate. */
     static final String PURPOSE = "plans";
     private static final Duration LEASE = Duration.ofMinutes(2);
@@ -132,7 +132,7 @@ final class SharedPlanFitness implements PlanFitness {
      * @return how many plans this worker evaluated
      * @throws HeteroloraException (one line) if the study is not running or its objective needs no workers
      */
-    static int join(StudyStorage db, long studyId, ComputeSettings compute, PrintStream log) {
+    public static int join(StudyStorage db, long studyId, ComputeSettings compute, PrintStream log) {
         Study s = db.study(studyId).orElseThrow(() -> new HeteroloraException("no study with id " + studyId));
         if (s.status() != Status.RUNNING) {
             throw new HeteroloraException("study " + studyId + " is " + s.status() + ": there is no search to join");
@@ -164,7 +164,7 @@ final class SharedPlanFitness implements PlanFitness {
 
     private static void pause() {
         try {
-            Thread.sleep(500);
+            Thread.sleep(100);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new HeteroloraException("interrupted while waiting for plans");

@@ -1,8 +1,11 @@
 package dev.heterolora.cli;
 
+import dev.heterolora.app.Json;
 import dev.heterolora.app.SearchJob;
+import dev.heterolora.app.SharedPlanFitness;
 import dev.heterolora.app.SearchRequest;
 import dev.heterolora.core.Budget;
+import dev.heterolora.core.HeteroloraException;
 import dev.heterolora.search.SearchSettings;
 import dev.heterolora.studies.StudyStore;
 import java.util.List;
@@ -23,7 +26,8 @@ import picocli.CommandLine.Spec;
                 "  heterolora search --budget 150k --vote gradnorm,snip,fisher --name vote-150k",
                 "  heterolora search --model ./Qwen2-0.5B --data rows.jsonl --budget 0.1%% --sites q,v",
                 "  heterolora search --budget 1%% --refine 4 && heterolora train --best",
-                "  heterolora search --resume 3"})
+                "  heterolora search --resume 3",
+                "  heterolora search --proxy jacov --strategy ga --name j1 & heterolora search --join j1  # shares its plans"})
 final class SearchCommand implements Callable<Integer> {
     @ArgGroup(validate = false, heading = "%nBudget and search:%n", order = 1)
     SearchOptions search = new SearchOptions();
@@ -46,6 +50,9 @@ final class SearchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         SearchOptions s = search;
+        if (s.join != null) {
+            return join(s.join);
+        }
         if (s.resume == null) {
             Budget.forgottenPercent(s.budget).ifPresent(w -> spec.commandLine().getErr()
                     .println("heterolora: warning: --budget " + w));
@@ -58,6 +65,24 @@ final class SearchCommand implements Callable<Integer> {
                     : SearchJob.start(db, request(), store.home(), model.compute(), bar, System.err);
             bar.close();
             SearchReport.print(spec.commandLine().getOut(), outcome, output.json);
+        }
+        return 0;
+    }
+
+    /** {@code --join}: a worker on another search's plans, until that search ends. */
+    private int join(String ref) {
+        if (search.resume != null) {
+            throw new HeteroloraException("--join and --resume cannot be combined");
+        }
+        try (StudyStore db = store.open()) {
+            long id = StudyRef.find(db, ref).id();
+            int evaluated = SharedPlanFitness.join(db, id, model.compute(), System.err);
+            var out = spec.commandLine().getOut();
+            if (output.json) {
+                out.println(Json.object().put("study", id).put("evaluated_here", evaluated));
+            } else {
+                out.printf("study %d ended; this worker evaluated %,d of its plans%n", id, evaluated);
+            }
         }
         return 0;
     }

@@ -85,6 +85,10 @@ final class SearchOptions {
     @Option(names = "--resume", paramLabel = "ID", description = "continue an interrupted study")
     Long resume;
 
+    @Option(names = "--join", paramLabel = "STUDY", description = "help a running search whose objective runs the "
+            + "model per plan (jacov, probe): evaluate its plans until it ends (id or name; same database)")
+    String join;
+
     /** The rows and batches the proxies read. */
     static final class ProxyData {
         @Option(names = "--data", paramLabel = "FILE.jsonl", description = "rows for the proxies (\"text\" or "

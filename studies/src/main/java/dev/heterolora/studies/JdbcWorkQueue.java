@@ -2,6 +2,7 @@ package dev.heterolora.studies;
 
 import static dev.heterolora.studies.Jdbc.instant;
 
+import dev.heterolora.core.HeteroloraException;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -37,16 +38,27 @@ final class JdbcWorkQueue implements WorkQueue {
     @Override
     public void enqueue(String queue, List<NewUnit> units) {
         requireName(queue);
-        jdbc.retrying(() -> {
-            for (NewUnit u : units) {
-                if (jdbc.one("SELECT id FROM work_unit WHERE queue = ? AND unit_key = ?", rs -> rs.getLong(1), queue,
-                        u.key()).isEmpty()) {
-                    jdbc.update("INSERT INTO work_unit (queue, unit_key, payload_json) VALUES (?, ?, ?)", queue,
-                            u.key(), u.payloadJson());
+        for (int attempt = 1; ; attempt++) {
+            try {
+                jdbc.retrying(() -> {
+                    for (NewUnit u : units) {
+                        if (jdbc.one("SELECT id FROM work_unit WHERE queue = ? AND unit_key = ?", rs -> rs.getLong(1),
+                                queue, u.key()).isEmpty()) {
+                            jdbc.update("INSERT INTO work_unit (queue, unit_key, payload_json) VALUES (?, ?, ?)",
+                                    queue, u.key(), u.payloadJson());
+                        }
+                    }
+                    return null;
+                });
+                return;
+            } catch (HeteroloraException e) {
+                // another worker inserted one of these units between this one's look and its insert: the whole
+                // enqueue is rolled back and done again, now finding that unit there
+                if (attempt == 5 || !SqlErrors.isDuplicateKey(e)) {
+                    throw e;
                 }
             }
-            return null;
-        });
+        }
     }
 
     @Override

@@ -76,6 +76,16 @@ final class SqlErrors {
         return (state != null && state.startsWith("40")) || CONTENTION_CODES.contains(e.getErrorCode());
     }
 
+    /** Whether {@code e} (or what it wraps) is a unique-key violation (SQLState 23505 on H2 and PostgreSQL). */
+    static boolean isDuplicateKey(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException s && "23505".equals(s.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** A statement that failed only because another transaction held or changed the same rows: worth a retry. */
     static final class Contention extends HeteroloraException {
         private static final long serialVersionUID = 1L;

@@ -47,7 +47,9 @@ public record Worker(WorkQueue queue, String name, Duration lease) {
      * @return how many units this worker completed
      */
     public int drain(String queueName, Task task) {
-        long idle = Math.max(10, Math.min(1_000, lease.toMillis() / 3));
+        // a waiting worker looks again 5 times a second: units that take a tenth of a second (a plan's proxy run)
+        // are still shared when their producer enqueues them a few at a time
+        long idle = Math.max(10, Math.min(200, lease.toMillis() / 3));
         int completed = 0;
         while (true) {
             var claimed = queue.claim(queueName, name, lease);
