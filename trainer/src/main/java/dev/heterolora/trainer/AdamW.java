@@ -132,43 +132,46 @@ public final class AdamW implements AutoCloseable {
         double bc1 = 1 - Math.pow(b1, steps);
         double sqrtBc2 = Math.sqrt(1 - Math.pow(b2, steps));
         float stepSize = (float) (lr / bc1);
-        try (NDManager scope = state.newSubManager()) {
-            // the step's constants as 0-d fp32 arrays on the device, made once per step: an op with a Java number
-            // copies it to the device (a synchronising transfer on a GPU) every time, here ~8 per parameter
-            NDArray factor = scope.create((float) gradientFactor);
-            NDArray beta1 = scope.create((float) b1);
-            NDArray oneMinusBeta1 = scope.create((float) (1 - b1));
-            NDArray beta2 = scope.create((float) b2);
-            NDArray oneMinusBeta2 = scope.create((float) (1 - b2));
-            NDArray decay = scope.create((float) (1 - lr * settings.weightDecay()));
-            NDArray bias2 = scope.create((float) sqrtBc2);
-            NDArray eps = scope.create((float) settings.eps());
-            NDArray size = scope.create(stepSize);
-            for (int i = 0; i < m.length; i++) {
-                Parameter p = parameters.get(i);
-                if (!p.requiresGradient()) {
-                    continue;
+        // an in-place update of parameters that require gradients: autograd off, whichever thread trains
+        Gradients.withoutAutograd(() -> {
+            try (NDManager scope = state.newSubManager()) {
+                // the step's constants as 0-d fp32 arrays on the device, made once per step: an op with a Java number
+                // copies it to the device (a synchronising transfer on a GPU) every time, here ~8 per parameter
+                NDArray factor = scope.create((float) gradientFactor);
+                NDArray beta1 = scope.create((float) b1);
+                NDArray oneMinusBeta1 = scope.create((float) (1 - b1));
+                NDArray beta2 = scope.create((float) b2);
+                NDArray oneMinusBeta2 = scope.create((float) (1 - b2));
+                NDArray decay = scope.create((float) (1 - lr * settings.weightDecay()));
+                NDArray bias2 = scope.create((float) sqrtBc2);
+                NDArray eps = scope.create((float) settings.eps());
+                NDArray size = scope.create(stepSize);
+                for (int i = 0; i < m.length; i++) {
+                    Parameter p = parameters.get(i);
+                    if (!p.requiresGradient()) {
+                        continue;
+                    }
+                    NDArray w = masters[i] == null ? p.getArray() : masters[i];
+                    NDArray g = gradient(p, scope);
+                    NDArray g32 = g.toType(DataType.FLOAT32, false);
+                    if (gradientFactor != 1) {
+                        g32 = g32.mul(factor);
+                    }
+                    m[i].muli(beta1).addi(g32.mul(oneMinusBeta1));
+                    v[i].muli(beta2).addi(g32.square().muli(oneMinusBeta2));
+                    if (settings.weightDecay() > 0 && w.getShape().dimension() >= 2) {
+                        w.muli(decay);
+                    }
+                    NDArray denom = Scopes.moveTo(v[i].sqrt(), scope).divi(bias2).addi(eps);
+                    NDArray update = Scopes.moveTo(m[i].div(denom), scope).muli(size);
+                    w.subi(update.toType(w.getDataType(), false));
+                    if (masters[i] != null) {
+                        copyMaster(i, scope);
+                    }
+                    Gradients.zero(p.getArray());
                 }
-                NDArray w = masters[i] == null ? p.getArray() : masters[i];
-                NDArray g = gradient(p, scope);
-                NDArray g32 = g.toType(DataType.FLOAT32, false);
-                if (gradientFactor != 1) {
-                    g32 = g32.mul(factor);
-                }
-                m[i].muli(beta1).addi(g32.mul(oneMinusBeta1));
-                v[i].muli(beta2).addi(g32.square().muli(oneMinusBeta2));
-                if (settings.weightDecay() > 0 && w.getShape().dimension() >= 2) {
-                    w.muli(decay);
-                }
-                NDArray denom = Scopes.moveTo(v[i].sqrt(), scope).divi(bias2).addi(eps);
-                NDArray update = Scopes.moveTo(m[i].div(denom), scope).muli(size);
-                w.subi(update.toType(w.getDataType(), false));
-                if (masters[i] != null) {
-                    copyMaster(i, scope);
-                }
-                Gradients.zero(p.getArray());
             }
-        }
+        });
     }
 
     /**

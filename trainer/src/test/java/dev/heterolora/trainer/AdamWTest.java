@@ -34,6 +34,32 @@ class AdamWTest {
         }
     }
 
+    /**
+     * libtorch's grad mode is per thread and DJL turns it off only on the thread that started the engine: a step taken
+     * on another thread (a test's timeout thread, a worker pool) failed with "a leaf Variable that requires grad is
+     * being used in an in-place operation".
+     */
+    @Test
+    void aStepOnAnotherThreadUpdatesTheParameter() throws Exception {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Parameter w = param(m, "w", new float[] {1f, -2f}, new Shape(2));
+            Throwable[] failure = new Throwable[1];
+            Thread other = new Thread(() -> {
+                try (AdamW opt = new AdamW(List.of(w), new AdamW.Settings(0.9, 0.999, 1e-8, 0))) {
+                    backward(m, List.of(w), new float[][] {{1f, 1f}});
+                    opt.step(0.1);
+                } catch (Throwable t) {
+                    failure[0] = t;
+                }
+            });
+            other.start();
+            other.join();
+            assertThat(failure[0]).isNull();
+            // Adam's first step moves each weight by lr against the sign of its gradient (2w)
+            assertThat(w.getArray().toFloatArray()).containsExactly(new float[] {0.9f, -1.9f}, within(1e-5f));
+        }
+    }
+
     @Test
     void twoStepsMatchHandComputedUpdate() {
         try (NDManager m = NDManager.newBaseManager()) {
