@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Runs another {@code heterolora} command in a fresh JVM with this one's Java, JVM flags and class path: how an
@@ -37,9 +38,30 @@ final class ChildProcess {
                 pb.environment().putIfAbsent(DataDirectory.DJL_CACHE_DIR, djlCache);
             }
             Process p = pb.start();
-            p.getOutputStream().close();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            int status = p.waitFor();
+            // SIGTERM to this process (a kill, not Ctrl-C, which the whole process group gets) reaches the child
+            // too, so it marks its own run interrupted instead of running on orphaned
+            Thread stopChild = new Thread(() -> {
+                p.destroy();
+                try {
+                    p.waitFor(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "stop child " + p.pid());
+            Runtime.getRuntime().addShutdownHook(stopChild);
+            String out;
+            int status;
+            try {
+                p.getOutputStream().close();
+                out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                status = p.waitFor();
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(stopChild);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook is running: it stops the child
+                }
+            }
             if (status != 0) {
                 throw new HeteroloraException("heterolora " + args.get(0) + " exited with status " + status);
             }
