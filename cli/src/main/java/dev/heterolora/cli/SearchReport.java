@@ -72,8 +72,11 @@ final class SearchReport {
         SearchSpace space = SearchJob.space(c);
         List<SiteKind> kinds = Arrays.stream(SiteKind.values())
                 .filter(k -> space.sites().stream().anyMatch(s -> s.kind() == k)).toList();
-        out.printf("study %d: %s, %,d plans evaluated in %.1f s (search loop %.2f s, %,.0f plans/s)%n", studyId,
-                r.strategy(), r.evaluations(), outcome.seconds(), outcome.searchSeconds(), outcome.plansPerSecond());
+        // a rate says something about a loop over many plans, not about the exact optimum's one evaluation
+        String loop = r.evaluations() > 1 ? String.format(" (search loop %.2f s, %,.0f plans/s)",
+                outcome.searchSeconds(), outcome.plansPerSecond()) : "";
+        out.printf("study %d: %s, %,d plan%s evaluated in %.1f s%s%n", studyId, r.strategy(), r.evaluations(),
+                r.evaluations() == 1 ? "" : "s", outcome.seconds(), loop);
         out.printf("budget %s%n", Budget.parse(c.budgetText()).describe(c.baseParams()));
         out.printf("best plan: fitness %.6g, %,d trainable parameters%n", best.evaluation().fitness(),
                 best.parameters());
