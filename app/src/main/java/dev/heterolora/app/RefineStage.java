@@ -9,7 +9,6 @@ import dev.heterolora.search.Baseline;
 import dev.heterolora.search.SearchSpace;
 import dev.heterolora.studies.ClaimedUnit;
 import dev.heterolora.studies.Heartbeat;
-import dev.heterolora.studies.LeaseLostException;
 import dev.heterolora.studies.NewUnit;
 import dev.heterolora.studies.NewValidation;
 import dev.heterolora.studies.Run;
@@ -28,8 +27,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Supplier;
 
 /**
  * The multi-fidelity stage after a proxy search (successive halving, as Hyperband/ASHA): the study's top distinct
@@ -149,11 +146,12 @@ public final class RefineStage {
         }
         String what = "the refine stage of study " + studyId;
         int[] here = {0};
-        Workers workers = new Workers(db, queue, runId, studyId);
-        try (Interruption stop = ownsInterruption ? Interruption.register(workers::leave, log) : null;
+        SharedRun workers = new SharedRun(db, List.of(queue));
+        workers.runId(runId);
+        try (Interruption stop = ownsInterruption ? Interruption.register(() -> leave(workers, studyId), log) : null;
              Heartbeat beat = Heartbeat.ofRun(db, runId);
              PlanTrials trials = PlanTrials.validationSplit(config, r.heldOut(), compute)) {
-            Worker worker = new Worker(work, workers.me, lease);
+            Worker worker = new Worker(work, workers.me(), lease);
             List<Entry> alive = entries;
             for (int rung = 0; rung < rungs; rung++) {
                 int steps = Math.max(1, (int) (r.steps() / Math.pow(r.eta(), rungs - 1 - rung)));
@@ -193,62 +191,16 @@ public final class RefineStage {
         }
     }
 
-    /**
-     * The workers of one stage as this process sees them: the training it holds (given back on SIGTERM), and how
-     * many others hold one (while some do, the run is theirs to end: neither this worker's error nor its
-     * interruption ends it).
-     */
-    private static final class Workers {
-        private final StudyStorage db;
-        private final String queue;
-        private final long runId;
-        private final long studyId;
-        private final String me = Worker.defaultName();
-        private final AtomicReference<ClaimedUnit> held = new AtomicReference<>();
-
-        Workers(StudyStorage db, String queue, long runId, long studyId) {
-            this.db = db;
-            this.queue = queue;
-            this.runId = runId;
-            this.studyId = studyId;
+    /** SIGTERM: gives the held training back; the run is interrupted unless other workers go on. The line. */
+    private static String leave(SharedRun workers, long studyId) {
+        SharedRun.Left left = workers.leave();
+        String back = left.gaveBack() ? " (this worker's training is back in the queue)" : "";
+        if (left.others() > 0) {
+            return "interrupted; the refine stage of study " + studyId + " goes on in "
+                    + SharedRun.workers(left.others()) + back;
         }
-
-        String holding(ClaimedUnit unit, Supplier<String> work) {
-            held.set(unit);
-            try {
-                return work.get();
-            } finally {
-                held.set(null);
-            }
-        }
-
-        long others() {
-            return db.workQueue().units(queue).stream()
-                    .filter(u -> u.status() == Status.RUNNING && !me.equals(u.worker())).count();
-        }
-
-        /** SIGTERM: gives the held training back; the run is interrupted unless other workers go on. The line. */
-        String leave() {
-            ClaimedUnit unit = held.getAndSet(null);
-            if (unit != null) {
-                try {
-                    db.workQueue().release(unit);
-                } catch (LeaseLostException e) {
-                    // its lease ran out and another worker has it: nothing to give back
-                }
-            }
-            long others = others();
-            String back = unit != null ? " (this worker's training is back in the queue)" : "";
-            if (others > 0) {
-                return "interrupted; the refine stage of study " + studyId + " goes on in " + others + " other "
-                        + "worker" + (others == 1 ? "" : "s") + back;
-            }
-            if (db.run(runId).map(Run::status).orElse(null) == Status.RUNNING) {
-                db.finishRun(runId, Status.INTERRUPTED, "interrupted");
-            }
-            return "interrupted; refine run " + runId + " marked interrupted" + back + " (resume: heterolora refine "
-                    + "--study " + studyId + ")";
-        }
+        return "interrupted; refine run " + workers.runId() + " marked interrupted" + back + " (resume: heterolora "
+                + "refine --study " + studyId + ")";
     }
 
     /** One (rung, plan) unit: trains the plan, stores the validation row (replacing a redone unit's) and the loss. */

@@ -11,7 +11,6 @@ import dev.heterolora.search.Baseline;
 import dev.heterolora.search.SearchSpace;
 import dev.heterolora.studies.ClaimedUnit;
 import dev.heterolora.studies.Heartbeat;
-import dev.heterolora.studies.LeaseLostException;
 import dev.heterolora.studies.NewUnit;
 import dev.heterolora.studies.NewValidation;
 import dev.heterolora.studies.Run;
@@ -36,9 +35,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
 
 /**
  * The validation use case: do the proxies predict anything? Trains plans spread over a study's fitness range (plus
@@ -162,11 +159,11 @@ public final class ValidationJob {
             return finished.get();
         }
         SearchConfig config = SearchConfig.fromJson(Json.read(s.configJson()));
-        Shared run = new Shared(db, queue, worker.name());
+        Shared run = new Shared(db, queue);
         try (Interruption stop = Interruption.register(run::leave, log)) {
             Supplier<List<NewUnit>> units = () -> candidates(db, s, config, SearchJob.space(config), r.sample(),
                     compute, log).stream().map(Candidate::unit).toList();
-            run.runId = resumed != null ? resumed.id() : join(db, worker, s.id(), r, queue, units);
+            run.workers.runId(resumed != null ? resumed.id() : join(db, worker, s.id(), r, queue, units));
             if (work.units(queue).isEmpty()) { // a run from before queues, resumed
                 work.enqueue(queue, units.get());
             }
@@ -184,40 +181,35 @@ public final class ValidationJob {
                                 Progress progress) {
         StudyStorage db = run.db;
         WorkQueue work = db.workQueue();
-        long runId = run.runId;
+        long runId = run.runId();
         int total = work.units(run.queue).size();
         TrainSettings settings = PlanTrials.settings(r.steps(), r.learningRate(), r.batchSize(),
                 config.settings().seed());
         AtomicInteger trained = new AtomicInteger();
         try (Heartbeat beat = Heartbeat.ofRun(db, runId);
              LazyTrials trials = new LazyTrials(config, r.heldOut(), compute)) {
-            int here = worker.drain(run.queue, unit -> {
-                run.held.set(unit);
-                try {
-                    run.reopenIfEnded();
-                    Candidate c = Candidate.of(unit);
-                    Optional<Validation> done = db.validations(runId).stream()
-                            .filter(v -> v.label().equals(c.label())).findFirst();
-                    double loss;
-                    double accuracy;
-                    if (done.isPresent()) { // recorded by a worker that died before it completed the unit
-                        loss = done.get().trainedLoss();
-                        accuracy = done.get().oracleAccuracy();
-                    } else {
-                        PlanTrials.Result result = trials.get().train(c.plan(), settings);
-                        db.recordValidation(new NewValidation(runId, c.trialId(), c.label(), c.plan().toJsonString(),
-                                c.params(), result.loss(), result.accuracy(), result.seconds(),
-                                c.trialId() == null ? c.scores() : Map.of()));
-                        loss = result.loss();
-                        accuracy = result.accuracy();
-                        trained.incrementAndGet();
-                    }
-                    progress.planDone(1 + count(work, run.queue, Status.FINISHED), total);
-                    return Json.object().put("loss", loss).put("accuracy", accuracy).toString();
-                } finally {
-                    run.held.set(null);
+            int here = worker.drain(run.queue, unit -> run.workers.holding(unit, () -> {
+                run.reopenIfEnded();
+                Candidate c = Candidate.of(unit);
+                Optional<Validation> done = db.validations(runId).stream()
+                        .filter(v -> v.label().equals(c.label())).findFirst();
+                double loss;
+                double accuracy;
+                if (done.isPresent()) { // recorded by a worker that died before it completed the unit
+                    loss = done.get().trainedLoss();
+                    accuracy = done.get().oracleAccuracy();
+                } else {
+                    PlanTrials.Result result = trials.get().train(c.plan(), settings);
+                    db.recordValidation(new NewValidation(runId, c.trialId(), c.label(), c.plan().toJsonString(),
+                            c.params(), result.loss(), result.accuracy(), result.seconds(),
+                            c.trialId() == null ? c.scores() : Map.of()));
+                    loss = result.loss();
+                    accuracy = result.accuracy();
+                    trained.incrementAndGet();
                 }
-            });
+                progress.planDone(1 + count(work, run.queue, Status.FINISHED), total);
+                return Json.object().put("loss", loss).put("accuracy", accuracy).toString();
+            }));
             List<String> failures = failures(work.units(run.queue));
             String finals = run.queue + ":final";
             work.enqueue(finals, List.of(new NewUnit("correlations", "{}")));
@@ -288,51 +280,41 @@ public final class ValidationJob {
     }
 
     /**
-     * One worker's part in the shared run: the plan it holds, and how it leaves the run (SIGTERM, an error) and takes
-     * it up again.
+     * The validation run as this worker shares it: {@link SharedRun} over the plans and the final unit, with what
+     * validate does on leaving, failing and taking up a plan of a run an earlier worker left ended.
      */
     private static final class Shared {
         private final StudyStorage db;
         private final String queue;
-        private final String me;
-        /** The plan this worker is training, if any: given back on SIGTERM. */
-        private final AtomicReference<ClaimedUnit> held = new AtomicReference<>();
-        /** The run, once joined (0 before). */
-        private volatile long runId;
+        private final SharedRun workers;
 
-        Shared(StudyStorage db, String queue, String me) {
+        Shared(StudyStorage db, String queue) {
             this.db = db;
             this.queue = queue;
-            this.me = me;
+            this.workers = new SharedRun(db, List.of(queue, queue + ":final"));
+        }
+
+        long runId() {
+            return workers.runId();
         }
 
         /** A worker takes up a plan of a run that an earlier worker left interrupted or failed: it runs again. */
         void reopenIfEnded() {
-            if (db.run(runId).orElseThrow().status() != Status.RUNNING) {
-                db.reopenRun(runId);
+            if (db.run(runId()).orElseThrow().status() != Status.RUNNING) {
+                db.reopenRun(runId());
             }
         }
 
         /** SIGTERM: gives the held plan back; the run is interrupted unless other workers go on. Returns the line. */
         String leave() {
+            long runId = runId();
             if (runId == 0) {
                 return "interrupted before the validation run started; nothing was recorded";
             }
-            ClaimedUnit unit = held.getAndSet(null);
-            if (unit != null) {
-                try {
-                    db.workQueue().release(unit);
-                } catch (LeaseLostException e) {
-                    // the lease had run out and another worker has the plan: nothing to give back
-                }
-            }
-            long others = others();
-            if (others > 0) {
-                return "interrupted; run " + runId + " goes on in " + others + " other worker"
-                        + (others == 1 ? "" : "s") + (unit != null ? " (this worker's plan is back in the queue)" : "");
-            }
-            if (db.run(runId).orElseThrow().status() == Status.RUNNING) {
-                db.finishRun(runId, Status.INTERRUPTED, "interrupted");
+            SharedRun.Left left = workers.leave();
+            if (left.others() > 0) {
+                return "interrupted; run " + runId + " goes on in " + SharedRun.workers(left.others())
+                        + (left.gaveBack() ? " (this worker's plan is back in the queue)" : "");
             }
             return "interrupted; run " + runId + " marked interrupted (resume: heterolora validate --resume " + runId
                     + ")";
@@ -341,19 +323,13 @@ public final class ValidationJob {
         /** An unexpected error: the run failed, unless other workers go on (the plan comes back after its lease). */
         void fail(RuntimeException e) {
             try {
-                if (runId != 0 && others() == 0 && db.run(runId).orElseThrow().status() == Status.RUNNING) {
+                long runId = runId();
+                if (runId != 0 && workers.others() == 0 && db.run(runId).orElseThrow().status() == Status.RUNNING) {
                     db.finishRun(runId, Status.FAILED, String.valueOf(e.getMessage()));
                 }
             } catch (RuntimeException second) {
                 e.addSuppressed(second);
             }
-        }
-
-        /** How many other workers hold a plan (or the final unit) of the run. */
-        private long others() {
-            return Stream.of(queue, queue + ":final").flatMap(q -> db.workQueue().units(q).stream())
-                    .filter(u -> u.status() == Status.RUNNING && !me.equals(u.worker())).map(Unit::worker)
-                    .distinct().count();
         }
     }
 
