@@ -34,7 +34,7 @@ import picocli.CommandLine.Spec;
  * committed to a real study database) several times in one JVM, so the first, cold run and the warm ones show
  * apart: the search loop's seconds and plans per second, and the trials found stored.
  */
-@Command(name = "search", description = {"Strategies against the exact optimum on Llama-7B's 351-site space: % of "
+@Command(name = "search", description = {"Strategies against the exact optimum on Llama-7B's 351-site space: %% of "
         + "the optimum, evaluations and seconds, and the time to reach 99.5%% of it.",
         "--end-to-end: the search as `heterolora search` runs it (the embedded world or --model/--data, the shared "
                 + "proxy pass, trials committed to a fresh H2 file or --db), --runs times in one JVM: evaluations, "

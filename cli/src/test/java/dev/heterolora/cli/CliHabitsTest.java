@@ -230,6 +230,28 @@ class CliHabitsTest {
                 "export", "--budget");
     }
 
+    @Test
+    void everyCommandsHelpRendersWithoutPicocliWarnings() {
+        java.io.ByteArrayOutputStream warnings = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream stderr = System.err;
+        System.setErr(new java.io.PrintStream(warnings, true, java.nio.charset.StandardCharsets.UTF_8));
+        List<String> rendered = new ArrayList<>();
+        try { // every command of the tree, so that a help text added later is covered too
+            java.util.ArrayDeque<picocli.CommandLine> todo = new java.util.ArrayDeque<>();
+            todo.add(new picocli.CommandLine(new Main()));
+            while (!todo.isEmpty()) {
+                picocli.CommandLine c = todo.poll();
+                assertThat(c.getUsageMessage()).as(c.getCommandSpec().qualifiedName()).contains("Usage:");
+                rendered.add(c.getCommandSpec().qualifiedName());
+                todo.addAll(c.getSubcommands().values());
+            }
+        } finally {
+            System.setErr(stderr);
+        }
+        assertThat(rendered).contains("heterolora bench search", "heterolora experiment rlhf", "heterolora server start");
+        assertThat(warnings.toString(java.nio.charset.StandardCharsets.UTF_8)).isEmpty();
+    }
+
     private static String section(String help, String from, String to) {
         return help.substring(help.indexOf(from), help.indexOf(to));
     }
