@@ -8,7 +8,6 @@ import dev.heterolora.results.AllocationTable.Row;
 import dev.heterolora.results.MeanInterval;
 import dev.heterolora.studies.StudyStore;
 import java.io.PrintWriter;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
@@ -67,9 +66,8 @@ final class AllocationCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE})")
     String proxy;
 
-    @Option(names = "--lease", defaultValue = "120", description = "seconds a dead worker's cell waits before "
-            + "another takes it (default: ${DEFAULT-VALUE})")
-    int lease;
+    @Mixin
+    LeaseOption lease;
 
     @Option(names = "--json", description = "print the table as JSON")
     boolean json;
@@ -81,7 +79,7 @@ final class AllocationCommand implements Callable<Integer> {
     public Integer call() {
         var request = new AllocationExperiment.Request(name, budgets, seeds,
                 methods != null ? methods : AllocationExperiment.METHODS, steps, lr, batchSize, heldOut, proxy,
-                Duration.ofSeconds(lease));
+                lease.lease());
         ProgressBar bar = json ? null : Bars.create("allocation", 1);
         try (StudyStore db = store.open()) {
             AllocationExperiment.Outcome o = AllocationExperiment.run(db, store.home(), request, model.compute(),

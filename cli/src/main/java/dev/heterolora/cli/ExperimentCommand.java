@@ -7,7 +7,6 @@ import dev.heterolora.studies.StudyStorage;
 import dev.heterolora.trainer.ppo.PpoSettings;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -60,9 +59,8 @@ final class ExperimentCommand implements Runnable {
                 + "the stored table (default: ${DEFAULT-VALUE})")
         String name;
 
-        @Option(names = "--lease", defaultValue = "120", description = "seconds a dead worker's run waits before "
-                + "another takes it (default: ${DEFAULT-VALUE})")
-        int lease;
+        @Mixin
+        LeaseOption lease;
 
         @Option(names = "--regularisers", split = ",", defaultValue = "kl,none,js", description = "LoRA variants, or "
                 + "'all' (default: ${DEFAULT-VALUE})")
@@ -127,7 +125,7 @@ final class ExperimentCommand implements Runnable {
                 }
             };
             var request = new RlhfExperiment.Request(name, base, regularisers, seeds, rank, !noFull, fullLr,
-                    Duration.ofSeconds(lease));
+                    lease.lease());
             RlhfExperiment.Outcome o = RlhfExperiment.run(database, store.home(), request, model.compute(), launcher,
                     (done, total) -> System.err.printf("experiment rlhf '%s': %d of %d runs finished%n", name, done,
                             total), System.err);

@@ -52,9 +52,8 @@ final class RefineCommand implements Callable<Integer> {
             + "${DEFAULT-VALUE}, as search --refine N; joining that stage needs the same)", defaultValue = "200")
     int steps;
 
-    @Option(names = "--lease", defaultValue = "120", description = "seconds a dead worker's training waits before "
-            + "another takes it (default: ${DEFAULT-VALUE})")
-    int lease;
+    @Mixin
+    LeaseOption lease;
 
     @Option(names = "--json", description = "print JSON")
     boolean json;
@@ -64,9 +63,7 @@ final class RefineCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (lease < 1) {
-            throw new HeteroloraException("--lease must be at least 1 second");
-        }
+        Duration leaseTime = lease.lease();
         try (StudyStore db = store.open()) {
             Study s = StudyRef.find(db, study);
             SearchConfig config = SearchConfig.fromJson(Json.read(s.configJson()));
@@ -81,7 +78,7 @@ final class RefineCommand implements Callable<Integer> {
                         + "with these settings to join: refine a finished study, or join the stage of a running "
                         + "'search --refine N' with the same N");
             }
-            RefineStage.Outcome o = RefineStage.join(db, s.id(), config, request, Duration.ofSeconds(lease),
+            RefineStage.Outcome o = RefineStage.join(db, s.id(), config, request, leaseTime,
                     compute.compute(), System.err);
             print(spec.commandLine().getOut(), s.id(), o);
         }

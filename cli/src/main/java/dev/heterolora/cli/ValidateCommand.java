@@ -8,7 +8,6 @@ import dev.heterolora.studies.StudyStore;
 import dev.heterolora.studies.Validation;
 import dev.heterolora.studies.ValidationCorrelation;
 import java.io.PrintWriter;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
@@ -59,9 +58,8 @@ final class ValidateCommand implements Callable<Integer> {
     @Option(names = "--resume", paramLabel = "RUN", description = "continue a validation run with its stored settings")
     Long resume;
 
-    @Option(names = "--lease", defaultValue = "120", description = "seconds a dead worker's plan waits before "
-            + "another worker takes it (default: ${DEFAULT-VALUE})")
-    int lease;
+    @Mixin
+    LeaseOption lease;
 
     @Option(names = "--json", description = "print JSON")
     boolean json;
@@ -73,7 +71,7 @@ final class ValidateCommand implements Callable<Integer> {
     public Integer call() {
         // the numbers are checked before the database is opened: a bad one creates nothing
         ValidationJob.Request numbers = new ValidationJob.Request(null, sample, steps, lr, batchSize, heldOut, resume,
-                Duration.ofSeconds(lease));
+                lease.lease());
         ProgressBar bar = json ? null : Bars.create("validate", sample + 1L);
         try (StudyStore db = store.open()) {
             ValidationJob.Request request = study == null ? numbers : numbers.withStudy(StudyRef.find(db, study).id());

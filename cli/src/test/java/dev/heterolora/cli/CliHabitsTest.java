@@ -231,6 +231,23 @@ class CliHabitsTest {
     }
 
     @Test
+    void aLeaseUnderASecondIsRefusedAlikeByEveryQueueCommandBeforeTheDatabaseIsOpened(@TempDir Path tmp) {
+        String home = tmp.toString();
+        for (String[] c : new String[][] {{"experiment", "allocation", "--name", "g"},
+            {"experiment", "rlhf", "--name", "r"}, {"validate"}, {"refine", "--study", "s"}}) {
+            for (String lease : new String[] {"0", "-5"}) {
+                List<String> args = new ArrayList<>(Arrays.asList(c));
+                args.addAll(List.of("--lease", lease, "--home", home));
+                CliRunner r = CliRunner.run(args.toArray(String[]::new));
+                assertThat(r.exitCode()).as(args.toString()).isEqualTo(2);
+                assertThat(r.err()).as(args.toString())
+                        .isEqualTo("heterolora: --lease must be at least 1 second (got " + lease + ")\n");
+            }
+        }
+        assertThat(tmp.resolve("studies.mv.db")).doesNotExist();
+    }
+
+    @Test
     void everyCommandsHelpRendersWithoutPicocliWarnings() {
         java.io.ByteArrayOutputStream warnings = new java.io.ByteArrayOutputStream();
         java.io.PrintStream stderr = System.err;
