@@ -8,6 +8,7 @@ import dev.heterolora.core.HeteroloraException;
 import dev.heterolora.core.ModelConfig;
 import dev.heterolora.model.ComputeSettings;
 import dev.heterolora.studies.ClaimedUnit;
+import dev.heterolora.studies.LeaseLostException;
 import dev.heterolora.studies.NewUnit;
 import dev.heterolora.studies.Status;
 import dev.heterolora.studies.StudyStorage;
@@ -25,6 +26,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -60,6 +63,9 @@ public final class RlhfExperiment {
          * @throws HeteroloraException when the run fails (it has printed and stored its own error)
          */
         String train(List<String> flags, Path out);
+
+        /** Stops a {@link #train} in progress (the run marks itself interrupted) and returns once it has ended. */
+        void stop();
     }
 
     /** How the experiment reaches the study database, which its child runs open as well. */
@@ -163,13 +169,24 @@ public final class RlhfExperiment {
                 units.add(new NewUnit(v.name() + "|" + ps.seed(), p.toString()));
             }
         }
-        try (Connection db = new Connection(database)) {
+        AtomicReference<ClaimedUnit> held = new AtomicReference<>();
+        AtomicBoolean leaving = new AtomicBoolean();
+        try (Connection db = new Connection(database);
+             Interruption stop = Interruption.register(() -> {
+                 leaving.set(true);
+                 return leave(db, held, launcher, r);
+             }, log)) {
             SharedWork.enqueue(db, r.queue(), "", units, "experiment rlhf '" + r.name() + "'");
             int here = new Worker(db, Worker.defaultName(), r.lease()).drain(r.queue(), unit -> {
-                String result = train(unit, runs, launcher, db, log);
-                progress.runs(1 + (int) db.units(r.queue()).stream().filter(u -> u.status() == Status.FINISHED)
-                        .count(), units.size());
-                return result;
+                held.set(unit);
+                try {
+                    String result = train(unit, runs, launcher, db, leaving, log);
+                    progress.runs(1 + (int) db.units(r.queue()).stream().filter(u -> u.status() == Status.FINISHED)
+                            .count(), units.size());
+                    return result;
+                } finally {
+                    held.set(null);
+                }
             });
             List<Unit> all = db.units(r.queue());
             List<Row> rows = rows(all);
@@ -182,6 +199,34 @@ public final class RlhfExperiment {
             List<String> failures = all.stream().filter(u -> u.status() == Status.FAILED)
                     .map(u -> u.key().replace("|", " seed ") + ": " + u.message()).toList();
             return new Outcome(rows, runId, here, failures);
+        }
+    }
+
+    /**
+     * SIGTERM: stops the child run (it marks its run interrupted) and gives its unit back to the queue, so that this
+     * or another worker trains it again at once instead of after the lease; returns the line to print. It holds the
+     * connection throughout, so the worker's thread, which sees its child exit with an error, cannot mark the unit
+     * failed before the process halts.
+     */
+    private static String leave(Connection db, AtomicReference<ClaimedUnit> held, Launcher launcher, Request r) {
+        synchronized (db) {
+            ClaimedUnit unit = held.get();
+            String what = "experiment rlhf '" + r.name() + "'";
+            if (unit == null) {
+                return "interrupted; " + what + " held no run here (resume: the same command)";
+            }
+            launcher.stop();
+            try {
+                db.storage().workQueue().release(unit);
+            } catch (LeaseLostException e) {
+                // its lease ran out and another worker has it: nothing to give back
+            }
+            JsonNode p = Json.read(unit.payloadJson());
+            long others = db.units(r.queue()).stream().filter(u -> u.status() == Status.RUNNING)
+                    .map(Unit::worker).distinct().count();
+            return "interrupted; " + what + ": " + p.get("variant").asText() + ", seed " + p.get("seed").asLong()
+                    + " is queued again" + (others > 0 ? " (" + SharedRun.workers(others) + " go on)"
+                    : " (resume: the same command)");
         }
     }
 
@@ -205,7 +250,8 @@ public final class RlhfExperiment {
     }
 
     /** Does one unit: its child run, into a directory of its own per attempt (a redone unit never shares one). */
-    private static String train(ClaimedUnit unit, Path runs, Launcher launcher, Connection db, PrintStream log) {
+    private static String train(ClaimedUnit unit, Path runs, Launcher launcher, Connection db, AtomicBoolean leaving,
+                                PrintStream log) {
         JsonNode p = Json.read(unit.payloadJson());
         List<String> flags = new ArrayList<>();
         p.get("flags").forEach(f -> flags.add(f.asText()));
@@ -216,9 +262,12 @@ public final class RlhfExperiment {
         try {
             printed = launcher.train(flags, out);
         } catch (HeteroloraException e) {
-            // the run printed its error and marked itself failed; the comparison goes on without it
-            log.println("heterolora: " + p.get("variant").asText() + ", seed " + p.get("seed").asLong() + " failed: "
-                    + e.getMessage());
+            // the run printed its error and marked itself failed; the comparison goes on without it (unless this
+            // process is being stopped, which stopped the run: the unit goes back to the queue, see leave)
+            if (!leaving.get()) {
+                log.println("heterolora: " + p.get("variant").asText() + ", seed " + p.get("seed").asLong() + " failed: "
+                        + e.getMessage());
+            }
             throw e;
         }
         try {

@@ -86,6 +86,10 @@ class RlhfExperimentWorkersTest {
             return f;
         }
 
+        /** No process to stop: a SIGTERM's path through a real child is RlhfInterruptTest's (cli). */
+        @Override
+        public void stop() {}
+
         @Override
         public String train(List<String> flags, Path out) {
             String key = String.join(" ", flags);

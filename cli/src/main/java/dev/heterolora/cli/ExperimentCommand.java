@@ -112,6 +112,11 @@ final class ExperimentCommand implements Runnable {
                     args.addAll(store.arguments());
                     return ChildProcess.runHeterolora(args);
                 }
+
+                @Override
+                public void stop() {
+                    ChildProcess.stopRunning();
+                }
             };
             RlhfExperiment.Database database = new RlhfExperiment.Database() {
                 @Override

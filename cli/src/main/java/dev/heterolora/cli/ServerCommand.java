@@ -4,7 +4,6 @@ import dev.heterolora.core.HeteroloraException;
 import dev.heterolora.studies.H2Server;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -99,8 +98,7 @@ final class ServerCommand implements Runnable {
             }
             command.add(ProcessHandle.current().info().command()
                     .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-            ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                    .filter(a -> !a.startsWith("-Dh2.bindAddress=")).forEach(command::add);
+            ChildProcess.jvmArguments().stream().filter(a -> !a.startsWith("-Dh2.bindAddress=")).forEach(command::add);
             command.add("-Dh2.bindAddress=" + listen);
             command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "server", "run",
                     "--home", home.toString(), "--port", String.valueOf(port)));

@@ -36,10 +36,18 @@ class RlhfInterruptTest {
                 Thread.sleep(100);
             }
             experiment.terminate();
-            experiment.waitFor(60);
+            assertThat(experiment.waitFor(60)).isEqualTo(130);
             assertThat(child.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS).isAlive()).isFalse();
             CliRunner runs = CliRunner.run("sql", "--home", home, "--csv", "SELECT kind, status FROM run");
             assertThat(runs.out()).contains("ppo,interrupted");
+            // the experiment says so in one line and gives its unit back at once (not failed, not held until its
+            // lease runs out), so the same command, here or on another worker, trains it again
+            assertThat(experiment.lines()).anyMatch(l -> l.matches("heterolora: interrupted; experiment rlhf 'stop': "
+                    + "LoRA r8 / kl, seed \\d+ is queued again \\(resume: the same command\\)"));
+            assertThat(experiment.lines()).noneMatch(l -> l.contains("failed"));
+            CliRunner unit = CliRunner.run("sql", "--home", home, "--csv",
+                    "SELECT status, attempts, worker FROM work_unit WHERE queue = 'rlhf:stop'");
+            assertThat(unit.out()).as(unit.err()).contains("queued,1,");
         }
     }
 }
