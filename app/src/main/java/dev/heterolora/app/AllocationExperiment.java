@@ -26,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * HeteroLoRA's comparison in miniature, as {@link RlhfExperiment} is the LoRA-PPO paper's: for several budgets ×
@@ -109,12 +110,21 @@ public final class AllocationExperiment {
         }
         db.workQueue().enqueue(r.queue(), units);
         int total = db.workQueue().units(r.queue()).size();
-        try (CellRunner runner = new CellRunner(world, r, compute, log)) {
+        AtomicReference<ClaimedUnit> held = new AtomicReference<>();
+        try (CellRunner runner = new CellRunner(world, r, compute, log);
+             Interruption stop = Interruption.register(() -> SharedWork.leave(db.workQueue(), r.queue(), held.get(),
+                     "experiment allocation '" + r.name() + "'", p -> "budget " + p.get("budget").asText() + ", seed "
+                             + p.get("seed").asLong() + ", " + p.get("method").asText()), log)) {
             int here = new Worker(db.workQueue(), Worker.defaultName(), r.lease()).drain(r.queue(), unit -> {
-                String result = runner.run(unit);
-                progress.cells(1 + (int) db.workQueue().units(r.queue()).stream()
-                        .filter(u -> u.status() == Status.FINISHED).count(), total);
-                return result;
+                held.set(unit);
+                try {
+                    String result = runner.run(unit);
+                    progress.cells(1 + (int) db.workQueue().units(r.queue()).stream()
+                            .filter(u -> u.status() == Status.FINISHED).count(), total);
+                    return result;
+                } finally {
+                    held.set(null);
+                }
             });
             List<Unit> all = db.workQueue().units(r.queue());
             List<AllocationTable.Cell> cells = all.stream().filter(u -> u.status() == Status.FINISHED)
@@ -188,6 +198,7 @@ public final class AllocationExperiment {
                 trials = PlanTrials.of(config, PlanTrials.worldEval(config), request.heldOut(), compute);
             }
             AdapterPlan plan = plan(config, seed, method);
+            log.printf("allocation %s seed %d %s: training (%d steps)%n", budget, seed, method, request.steps());
             PlanTrials.Result r = trials.train(plan, PlanTrials.settings(request.steps(), request.learningRate(),
                     request.batchSize(), seed));
             ObjectNode out = Json.object().put("params", plan.trainableParameters(config.modelConfig()))

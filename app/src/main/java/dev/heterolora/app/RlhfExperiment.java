@@ -8,7 +8,6 @@ import dev.heterolora.core.HeteroloraException;
 import dev.heterolora.core.ModelConfig;
 import dev.heterolora.model.ComputeSettings;
 import dev.heterolora.studies.ClaimedUnit;
-import dev.heterolora.studies.LeaseLostException;
 import dev.heterolora.studies.NewUnit;
 import dev.heterolora.studies.Status;
 import dev.heterolora.studies.StudyStorage;
@@ -211,22 +210,11 @@ public final class RlhfExperiment {
     private static String leave(Connection db, AtomicReference<ClaimedUnit> held, Launcher launcher, Request r) {
         synchronized (db) {
             ClaimedUnit unit = held.get();
-            String what = "experiment rlhf '" + r.name() + "'";
-            if (unit == null) {
-                return "interrupted; " + what + " held no run here (resume: the same command)";
+            if (unit != null) {
+                launcher.stop();
             }
-            launcher.stop();
-            try {
-                db.storage().workQueue().release(unit);
-            } catch (LeaseLostException e) {
-                // its lease ran out and another worker has it: nothing to give back
-            }
-            JsonNode p = Json.read(unit.payloadJson());
-            long others = db.units(r.queue()).stream().filter(u -> u.status() == Status.RUNNING)
-                    .map(Unit::worker).distinct().count();
-            return "interrupted; " + what + ": " + p.get("variant").asText() + ", seed " + p.get("seed").asLong()
-                    + " is queued again" + (others > 0 ? " (" + SharedRun.workers(others) + " go on)"
-                    : " (resume: the same command)");
+            return SharedWork.leave(db, r.queue(), unit, "experiment rlhf '" + r.name() + "'",
+                    p -> p.get("variant").asText() + ", seed " + p.get("seed").asLong());
         }
     }
 
@@ -374,6 +362,11 @@ public final class RlhfExperiment {
         @Override
         public synchronized void fail(ClaimedUnit unit, String message) {
             storage().workQueue().fail(unit, message);
+        }
+
+        @Override
+        public synchronized void release(ClaimedUnit unit) {
+            storage().workQueue().release(unit);
         }
 
         @Override

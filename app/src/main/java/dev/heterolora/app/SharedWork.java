@@ -2,6 +2,8 @@ package dev.heterolora.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.heterolora.core.HeteroloraException;
+import dev.heterolora.studies.ClaimedUnit;
+import dev.heterolora.studies.LeaseLostException;
 import dev.heterolora.studies.NewUnit;
 import dev.heterolora.studies.Status;
 import dev.heterolora.studies.Unit;
@@ -10,6 +12,7 @@ import dev.heterolora.studies.Worker;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
@@ -77,6 +80,31 @@ final class SharedWork {
             throw new HeteroloraException(queue + ": " + u.message());
         }
         return Json.read(u.resultJson());
+    }
+
+    /**
+     * What a worker interrupted by SIGTERM does with the unit it holds ({@code null}: none): gives it back to
+     * {@code queue}, so that a worker takes it at once instead of after its lease, and returns the line to print,
+     * e.g. {@code interrupted; experiment rlhf 'paper': LoRA r8 / kl, seed 1 is queued again (resume: the same
+     * command)}, or {@code (2 other workers go on)} where others hold units of the queue.
+     *
+     * @param what names the shared work, e.g. {@code experiment rlhf 'paper'}
+     * @param unit names a unit from its payload, e.g. {@code LoRA r8 / kl, seed 1}
+     */
+    static String leave(WorkQueue work, String queue, ClaimedUnit held, String what,
+                        Function<JsonNode, String> unit) {
+        if (held == null) {
+            return "interrupted; " + what + " held no unit here (resume: the same command)";
+        }
+        try {
+            work.release(held);
+        } catch (LeaseLostException e) {
+            // it ended meanwhile, or its lease ran out and another worker has it: nothing to give back
+        }
+        long others = work.units(queue).stream().filter(u -> u.status() == Status.RUNNING).map(Unit::worker)
+                .distinct().count();
+        return "interrupted; " + what + ": " + unit.apply(Json.read(held.payloadJson())) + " is queued again"
+                + (others > 0 ? " (" + SharedRun.workers(others) + " go on)" : " (resume: the same command)");
     }
 
     /** Whether the step of {@code queue} ({@link #once}) has been done. */
