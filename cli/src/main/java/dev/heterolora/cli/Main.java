@@ -1,9 +1,14 @@
 package dev.heterolora.cli;
 
 import dev.heterolora.core.HeteroloraException;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Properties;
@@ -35,7 +40,33 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        utf8InThePosixLocale();
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /**
+     * In the C/POSIX locale (no {@code LANG}, as in a bare container or {@code env -i}) Java encodes standard output
+     * as US-ASCII and prints every ×, →, ± and · of the CLI's output as '?'. There, as Python does (PEP 538), the
+     * streams take UTF-8, which the terminals such environments are watched through show; a locale that names
+     * another charset keeps it.
+     */
+    private static void utf8InThePosixLocale() {
+        if (ascii("stdout.encoding")) {
+            System.setOut(new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8));
+            System.setProperty("stdout.encoding", "UTF-8");
+        }
+        if (ascii("stderr.encoding")) {
+            System.setErr(new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8));
+            System.setProperty("stderr.encoding", "UTF-8");
+        }
+    }
+
+    private static boolean ascii(String property) {
+        try {
+            return Charset.forName(System.getProperty(property, "UTF-8")).equals(StandardCharsets.US_ASCII);
+        } catch (IllegalArgumentException unknown) {
+            return false;
+        }
     }
 
     /** Runs the CLI with the given streams and returns the exit status (used by tests). */
