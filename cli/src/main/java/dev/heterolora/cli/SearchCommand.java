@@ -7,6 +7,7 @@ import dev.heterolora.app.SearchRequest;
 import dev.heterolora.core.Budget;
 import dev.heterolora.core.HeteroloraException;
 import dev.heterolora.search.SearchSettings;
+import dev.heterolora.studies.Study;
 import dev.heterolora.studies.StudyStore;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -64,7 +65,9 @@ final class SearchCommand implements Callable<Integer> {
                     ? SearchJob.resume(db, s.resume, model.compute(), bar, System.err)
                     : SearchJob.start(db, request(), store.home(), model.compute(), bar, System.err);
             bar.close();
-            SearchReport.print(spec.commandLine().getOut(), outcome, output.json);
+            String ref = db.study(outcome.studyId()).map(Study::name).filter(n -> !n.isBlank())
+                    .orElse(String.valueOf(outcome.studyId()));
+            SearchReport.print(spec.commandLine().getOut(), outcome, output.json, ref);
         }
         return 0;
     }

@@ -38,7 +38,7 @@ final class SearchReport {
         return baseline > 0 && Double.isFinite(best) ? String.format("%.2f×", best / baseline) : "—";
     }
 
-    static void print(PrintWriter out, SearchJob.Outcome outcome, boolean json) {
+    static void print(PrintWriter out, SearchJob.Outcome outcome, boolean json, String studyRef) {
         SearchConfig c = outcome.config();
         SearchResult r = outcome.result();
         long studyId = outcome.studyId();
@@ -99,6 +99,6 @@ final class SearchReport {
                 out.print(PlanTable.render(f.winner().plan(), c.modelConfig().layers(), kinds));
             }
         });
-        out.printf("next: heterolora study %d, or heterolora train --best --study %d%n", studyId, studyId);
+        out.printf("next: heterolora study %s, or heterolora train --best --study %s%n", studyRef, studyRef);
     }
 }

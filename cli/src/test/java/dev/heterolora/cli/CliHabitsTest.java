@@ -100,7 +100,13 @@ class CliHabitsTest {
         CliRunner made = search(tmp, "--budget", "4%", "--name", "first", "--json");
         assertThat(made.exitCode()).as(made.err()).isZero();
         long id = JSON.readTree(made.out()).get("study").asLong();
-        assertThat(search(tmp, "--budget", "2%", "--name", "second", "--json").exitCode()).isZero();
+        CliRunner second = search(tmp, "--budget", "2%", "--name", "second");
+        assertThat(second.out()).as(second.err()) // the next commands name the study as the user did
+                .endsWith("next: heterolora study second, or heterolora train --best --study second\n");
+        CliRunner unnamed = search(tmp, "--budget", "2%");
+        long unnamedId = id + 2;
+        assertThat(unnamed.out()).endsWith("next: heterolora study " + unnamedId + ", or heterolora train --best "
+                + "--study " + unnamedId + "\n");
         CliRunner taken = search(tmp, "--budget", "2%", "--name", "first");
         assertThat(taken.exitCode()).isEqualTo(2);
         assertThat(taken.err()).startsWith("heterolora: a study named 'first' already exists").hasLineCount(1);
