@@ -9,7 +9,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -126,7 +125,7 @@ final class ExperimentCommand implements Runnable {
 
                 @Override
                 public boolean shared() {
-                    return !oneProcessAtATime(store.database().url());
+                    return !store.database().embeddedFile();
                 }
             };
             var request = new RlhfExperiment.Request(name, base, regularisers, seeds, rank, !noFull, fullLr,
@@ -138,16 +137,6 @@ final class ExperimentCommand implements Runnable {
                     + o.completedHere() + " run(s) trained by this process");
             print(spec.commandLine().getOut(), o, base);
             return 0;
-        }
-
-        /**
-         * Whether only one process at a time can open the database at {@code url}: an embedded H2 file (not a
-         * server's {@code tcp:}/{@code ssl:} URL, not an in-memory database); PostgreSQL takes many.
-         */
-        private static boolean oneProcessAtATime(String url) {
-            String u = url.toLowerCase(Locale.ROOT);
-            return u.startsWith("jdbc:h2:") && !u.startsWith("jdbc:h2:tcp:") && !u.startsWith("jdbc:h2:ssl:")
-                    && !u.startsWith("jdbc:h2:mem:");
         }
 
         private void print(PrintWriter out, RlhfExperiment.Outcome o, PpoSettings base) {

@@ -94,6 +94,14 @@ public final class StudyDatabase {
         return "jdbc:h2:file:" + home.toAbsolutePath().normalize().resolve(NAME);
     }
 
+    /**
+     * Whether this is an embedded H2 file, which one process at a time can open: a job that starts child processes
+     * on it must close it while a child works (a server, PostgreSQL or an in-memory database need not).
+     */
+    public boolean embeddedFile() {
+        return url != null && url.file() != null;
+    }
+
     /** The URL without credentials: safe to print. */
     public String url() {
         return postgres != null ? postgres.url() : url.url();
