@@ -75,7 +75,7 @@ class BenchCommandsTest {
     void searchEndToEndStoresEveryTrialOfEveryRunAndTimesItsLoop(@TempDir Path tmp) throws IOException {
         CliRunner r = CliRunner.run("bench", "search", "--end-to-end", "--runs", "2", "--home", tmp.toString(),
                 "--model", CliRunner.fixture("llama-tiny").toString(), "--data",
-                Path.of("../app/src/test/resources/fixtures/llama_rows.jsonl").toAbsolutePath().toString(),
+                CliRunner.rows(tmp).toString(),
                 "--device", "cpu", "--budgets", "0.04", "--generations", "30", "--steady", "30", "--json");
         assertThat(r.exitCode()).as(r.err()).isZero();
         JsonNode runs = JSON.readTree(r.out());

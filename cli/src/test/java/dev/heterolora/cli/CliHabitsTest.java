@@ -8,10 +8,8 @@ import dev.heterolora.core.AdapterPlan;
 import dev.heterolora.core.AdapterSite;
 import dev.heterolora.core.ModelConfig;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -35,10 +33,7 @@ class CliHabitsTest {
     }
 
     private static CliRunner search(Path tmp, String... extra) throws IOException {
-        Path rows = tmp.resolve("rows.jsonl");
-        try (InputStream in = CliHabitsTest.class.getResourceAsStream("/studies/llama_rows.jsonl")) {
-            Files.copy(in, rows, StandardCopyOption.REPLACE_EXISTING);
-        }
+        Path rows = CliRunner.rows(tmp);
         List<String> args = new ArrayList<>(List.of("search", "--model", CliRunner.fixture("llama-tiny").toString(),
                 "--data", rows.toString(), "--db", db(tmp), "--device", "cpu", "--strategy", "ga", "--generations",
                 "3", "--population", "10", "--no-progress"));

@@ -1,8 +1,13 @@
 package dev.heterolora.cli;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 
 /** Runs the CLI in-process and captures what it prints. */
 record CliRunner(int exitCode, String out, String err) {
@@ -16,6 +21,18 @@ record CliRunner(int exitCode, String out, String err) {
     /** The HF reference fixtures kept with the model module's tests. */
     static Path fixture(String name) {
         return Path.of("../model/src/test/resources/fixtures/hf", name).toAbsolutePath().normalize();
+    }
+
+    /** The proxy rows of the tiny Llama fixture ({@code "input_ids"} JSONL), copied to {@code dir/rows.jsonl}. */
+    static Path rows(Path dir) {
+        Path rows = dir.resolve("rows.jsonl");
+        try (InputStream in = CliRunner.class.getResourceAsStream("/studies/llama_rows.jsonl")) {
+            Files.createDirectories(dir);
+            Files.copy(in, rows, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return rows;
     }
 
     static CliRunner run(String... args) {

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,9 +28,7 @@ class RefineCommandTest {
 
     @BeforeAll
     static void rows() throws IOException {
-        try (InputStream in = RefineCommandTest.class.getResourceAsStream("/studies/llama_rows.jsonl")) {
-            Files.copy(in, home.resolve("rows.jsonl"));
-        }
+        CliRunner.rows(home);
     }
 
     private static CliRunner run(String... args) {

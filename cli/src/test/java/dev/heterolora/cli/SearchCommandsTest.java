@@ -26,12 +26,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class SearchCommandsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private static Path rows(Path tmp) throws IOException {
-        Path f = tmp.resolve("rows.jsonl");
-        try (InputStream in = SearchCommandsTest.class.getResourceAsStream("/studies/llama_rows.jsonl")) {
-            Files.copy(in, f, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        }
-        return f;
+    private static Path rows(Path tmp) {
+        return CliRunner.rows(tmp);
     }
 
     private static String db(Path tmp) {

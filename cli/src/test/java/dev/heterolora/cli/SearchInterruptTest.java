@@ -29,7 +29,7 @@ class SearchInterruptTest {
         Process search = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
                 "search", "--home", home.toString(), "--model", CliRunner.fixture("llama-tiny").toString(),
-                "--data", Path.of("../app/src/test/resources/fixtures/llama_rows.jsonl").toAbsolutePath().toString(),
+                "--data", CliRunner.rows(home.resolve("data")).toString(),
                 "--strategy", "ga", "--generations", "1000000", "--steady", "1000000", "--no-progress",
                 "--name", "to be interrupted").redirectErrorStream(true).start();
         List<String> lines = new ArrayList<>();

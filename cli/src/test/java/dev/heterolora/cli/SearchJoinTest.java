@@ -2,10 +2,7 @@ package dev.heterolora.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -23,14 +20,9 @@ class SearchJoinTest {
     @Timeout(value = 300, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void aSecondProcessEvaluatesPlansOfARunningSearch(@TempDir Path tmp) throws Exception {
         Path home = tmp.resolve("home");
-        Path rows = tmp.resolve("rows.jsonl");
-        try (InputStream in = SearchJoinTest.class.getResourceAsStream("/studies/llama_rows.jsonl")) {
-            Files.copy(in, rows, StandardCopyOption.REPLACE_EXISTING);
-        }
+        Path rows = CliRunner.rows(tmp);
         String h = home.toString();
-        CliRunner start = CliRunner.run("server", "start", "--home", h);
-        assertThat(start.exitCode()).as(start.err()).isZero();
-        try {
+        try (SharedStore shared = SharedStore.h2Server(home)) {
             // an additive study cannot be joined: its plans cost microseconds in one process
             CliRunner additive = CliRunner.run("search", "--model", CliRunner.fixture("llama-tiny").toString(),
                     "--data", rows.toString(), "--home", h, "--name", "table", "--device", "cpu", "--budget", "4%",
@@ -78,8 +70,6 @@ class SearchJoinTest {
                     assertThat(status.out()).contains("finished");
                 }
             }
-        } finally {
-            CliRunner.run("server", "stop", "--home", h);
         }
     }
 

@@ -5,10 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -36,10 +34,7 @@ class ServerCommandTest {
     @Timeout(value = 300, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void fourSearchesShareOneDataDirectoryThroughTheServer(@TempDir Path tmp) throws Exception {
         Path home = tmp.resolve("home");
-        Path rows = tmp.resolve("rows.jsonl");
-        try (InputStream in = ServerCommandTest.class.getResourceAsStream("/studies/llama_rows.jsonl")) {
-            Files.copy(in, rows, StandardCopyOption.REPLACE_EXISTING);
-        }
+        Path rows = CliRunner.rows(tmp);
         assertThat(CliRunner.run("server", "status", "--home", home.toString()).exitCode()).isEqualTo(3);
         CliRunner start = CliRunner.run("server", "start", "--home", home.toString());
         assertThat(start.exitCode()).as(start.err()).isZero();

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.heterolora.app.Interruption;
 import dev.heterolora.studies.Status;
-import dev.heterolora.studies.StudyDatabase;
 import dev.heterolora.studies.StudyStore;
 import dev.heterolora.studies.Unit;
 import java.nio.file.Path;
@@ -26,11 +25,9 @@ class ValidateInterruptTest {
     @Test
     @Timeout(value = 300, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void sigtermMarksTheRunInterruptedGivesThePlanBackAndResumeFinishesIt(@TempDir Path tmp) throws Exception {
-        Path home = tmp.resolve("home");
-        List<String> where = List.of("--home", home.toString());
-        CliRunner start = CliRunner.run("server", "start", "--home", home.toString()); // to watch the child's units
-        assertThat(start.exitCode()).as(start.err()).isZero();
-        try (StudyStore store = StudyDatabase.inHome(home).open()) {
+        // through the server, to watch the child's units
+        try (SharedStore shared = SharedStore.h2Server(tmp.resolve("home")); StudyStore store = shared.open()) {
+            List<String> where = shared.where();
             long study = ValidateWorkersTest.search(tmp, where);
             String queue = "study:" + study + ":validate:sample=4,steps=60,lr=0.001,batch=4,held-out=8,trials="
                     + store.trialCount(study);
@@ -69,15 +66,13 @@ class ValidateInterruptTest {
 
             // in a child JVM: libtorch's grad mode is per thread, and this test thread did not start the engine
             JsonNode o = JSON.readTree(ChildProcess.runHeterolora(List.of("validate", "--resume", String.valueOf(run),
-                    "--home", home.toString(), "--json", "--device", "cpu")));
+                    "--home", shared.home().toString(), "--json", "--device", "cpu")));
             assertThat(o.get("run").asLong()).isEqualTo(run);
             assertThat(o.get("trained_here").asInt()).as("only the plans not trained before")
                     .isEqualTo(units.size() - kept);
             assertThat(o.get("plans")).hasSize(units.size());
             assertThat(store.run(run).orElseThrow().status()).isEqualTo(Status.FINISHED);
             assertThat(store.correlations(run)).isNotEmpty();
-        } finally {
-            CliRunner.run("server", "stop", "--home", home.toString());
         }
     }
 

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.heterolora.studies.Run;
 import dev.heterolora.studies.Status;
-import dev.heterolora.studies.StudyDatabase;
 import dev.heterolora.studies.StudyStore;
 import dev.heterolora.studies.Unit;
 import dev.heterolora.studies.Validation;
@@ -35,16 +34,9 @@ class ValidateWorkersKillTest {
     @ValueSource(strings = {"h2-server", "postgresql"})
     @Timeout(value = 600, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void aWorkerKilledMidPlanLeavesItToAnotherAfterTheLease(String backend, @TempDir Path tmp) throws Exception {
-        Path home = tmp.resolve("home");
-        String db = backend.equals("postgresql") ? TestPostgres.newDatabase() : null;
-        List<String> where = db == null ? List.of("--home", home.toString())
-                : List.of("--home", home.toString(), "--db", db);
-        if (db == null) {
-            CliRunner start = CliRunner.run("server", "start", "--home", home.toString());
-            assertThat(start.exitCode()).as(start.err()).isZero();
-        }
         List<ChildCli> workers = new ArrayList<>();
-        try (StudyStore store = (db == null ? StudyDatabase.inHome(home) : StudyDatabase.at(db, home)).open()) {
+        try (SharedStore shared = SharedStore.of(backend, tmp.resolve("home")); StudyStore store = shared.open()) {
+            List<String> where = shared.where();
             long study = ValidateWorkersTest.search(tmp, where);
             String queue = "study:" + study + ":validate:sample=6,steps=150,lr=0.001,batch=4,held-out=8,trials="
                     + store.trialCount(study);
@@ -109,9 +101,6 @@ class ValidateWorkersKillTest {
                     .satisfies(u -> assertThat(u.attempts()).isEqualTo(1));
         } finally {
             workers.forEach(ChildCli::close);
-            if (db == null) {
-                CliRunner.run("server", "stop", "--home", home.toString());
-            }
         }
     }
 }

@@ -6,14 +6,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.heterolora.studies.Run;
 import dev.heterolora.studies.Status;
-import dev.heterolora.studies.StudyDatabase;
 import dev.heterolora.studies.StudyStore;
 import dev.heterolora.studies.Unit;
 import dev.heterolora.studies.Validation;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -35,15 +31,8 @@ class ValidateWorkersTest {
     @ValueSource(strings = {"h2-server", "postgresql"})
     @Timeout(value = 240, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void twoWorkersShareOneValidationRun(String backend, @TempDir Path tmp) throws Exception {
-        Path home = tmp.resolve("home");
-        String db = backend.equals("postgresql") ? TestPostgres.newDatabase() : null;
-        List<String> where = db == null ? List.of("--home", home.toString())
-                : List.of("--home", home.toString(), "--db", db);
-        if (db == null) {
-            CliRunner start = CliRunner.run("server", "start", "--home", home.toString());
-            assertThat(start.exitCode()).as(start.err()).isZero();
-        }
-        try {
+        try (SharedStore shared = SharedStore.of(backend, tmp.resolve("home"))) {
+            List<String> where = shared.where();
             long study = search(tmp, where);
             List<String> validate = with(where, "validate", "--study", String.valueOf(study), "--sample", "4",
                     "--steps", "4", "--held-out", "8", "--batch-size", "4", "--lease", "30", "--json", "--device",
@@ -65,7 +54,7 @@ class ValidateWorkersTest {
             assertThat(outs.get(0).get("trained_here").asInt() + outs.get(1).get("trained_here").asInt())
                     .as("every plan trained exactly once").isEqualTo(plans);
 
-            try (StudyStore store = (db == null ? StudyDatabase.inHome(home) : StudyDatabase.at(db, home)).open()) {
+            try (StudyStore store = shared.open()) {
                 List<Run> runs = store.runs(study).stream().filter(r -> r.kind().equals("validate")).toList();
                 assertThat(runs).extracting(Run::id).containsExactly(run);
                 assertThat(runs.get(0).status()).isEqualTo(Status.FINISHED);
@@ -84,19 +73,12 @@ class ValidateWorkersTest {
                 assertThat(jobs.exitCode()).as(jobs.err()).isZero();
                 assertThat(jobs.out().lines().filter(l -> l.contains(" finished "))).hasSize(plans);
             }
-        } finally {
-            if (db == null) {
-                CliRunner.run("server", "stop", "--home", home.toString());
-            }
         }
     }
 
     /** A quick study of the tiny Llama fixture; returns its id. */
     static long search(Path tmp, List<String> where) throws Exception {
-        Path rows = tmp.resolve("rows.jsonl");
-        try (InputStream in = ValidateWorkersTest.class.getResourceAsStream("/studies/llama_rows.jsonl")) {
-            Files.copy(in, rows, StandardCopyOption.REPLACE_EXISTING);
-        }
+        Path rows = CliRunner.rows(tmp);
         CliRunner search = CliRunner.run(with(where, "search", "--model", CliRunner.fixture("llama-tiny").toString(),
                 "--data", rows.toString(), "--budget", "4%", "--generations", "3", "--population", "8", "--json",
                 "--device", "cpu").toArray(String[]::new));
