@@ -370,6 +370,11 @@ public final class RlhfExperiment {
         }
 
         @Override
+        public synchronized int retryFailed(String queue) {
+            return storage().workQueue().retryFailed(queue);
+        }
+
+        @Override
         public synchronized List<Unit> units(String queue) {
             return storage().workQueue().units(queue);
         }

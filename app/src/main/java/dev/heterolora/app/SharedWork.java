@@ -67,13 +67,14 @@ final class SharedWork {
     /**
      * Does {@code step} in exactly one of the workers that call this with the same {@code queue} (a queue of one
      * unit): the others wait until it is done; a worker that dies while doing it leaves it to another after
-     * {@code lease}. Called again once done, it does nothing.
+     * {@code lease}. Called again once done, it does nothing; called again after the step failed, it tries again.
      *
      * @return the result JSON the step was completed with
      * @throws HeteroloraException (one line) if the step failed
      */
     static JsonNode once(WorkQueue work, String queue, Duration lease, Supplier<String> step) {
         work.enqueue(queue, List.of(new NewUnit("once", "{}")));
+        work.retryFailed(queue);
         new Worker(work, Worker.defaultName(), lease).drain(queue, unit -> step.get());
         Unit u = work.units(queue).get(0);
         if (u.status() != Status.FINISHED) {

@@ -107,6 +107,13 @@ final class JdbcWorkQueue implements WorkQueue {
     }
 
     @Override
+    public int retryFailed(String queue) {
+        requireName(queue);
+        return jdbc.update("UPDATE work_unit SET status = ?, message = CONCAT('retried; it had failed: ', message), "
+                + "updated_at = CURRENT_TIMESTAMP WHERE queue = ? AND status = ?", Status.QUEUED, queue, Status.FAILED);
+    }
+
+    @Override
     public List<Unit> units(String queue) {
         return jdbc.list("SELECT " + COLUMNS + " FROM work_unit WHERE queue = ? ORDER BY id", JdbcWorkQueue::read, queue);
     }

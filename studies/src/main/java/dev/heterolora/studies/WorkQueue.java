@@ -68,6 +68,16 @@ public interface WorkQueue {
         // the lease runs out and the next claim after that puts the unit back
     }
 
+    /**
+     * Puts the queue's failed units back in the queue, for the workers of the command run again: a step that failed
+     * for a reason since gone (a full disk, a database that was down) is tried again instead of failing for good.
+     * Attempts keep counting (a claim from before the failure stays void); the failure's message stays, marked
+     * {@code retried;}, until the unit is claimed.
+     *
+     * @return how many units went back
+     */
+    int retryFailed(String queue);
+
     /** The units of a queue in the order they were enqueued. */
     List<Unit> units(String queue);
 
