@@ -34,8 +34,10 @@ class SearchJoinTest {
 
             try (ChildCli search = ChildCli.start(List.of("search", "--model",
                     CliRunner.fixture("llama-tiny").toString(), "--data", rows.toString(), "--home", h, "--name",
-                    "probe", "--proxy", "jacov", "--strategy", "ga", "--population", "8", "--generations", "25",
-                    "--steady", "25", "--budget", "4%", "--device", "cpu", "--json", "--no-progress"))) {
+                    "probe", "--proxy", "jacov", "--strategy", "ga", "--population", "8", "--generations", "75",
+                    "--steady", "75", "--budget", "4%", "--device", "cpu", "--json", "--no-progress"))) {
+                // 75 generations (~300 plans, ~15 ms each on a fast CPU) leave the joiner, which takes 2–3 s to start,
+                // several seconds of the search's loop; 25 left it hardly more than its own start-up on an AVX-512 CPU
                 waitForLine(search, "shared proxy pass");
                 try (ChildCli helper = ChildCli.start(List.of("search", "--join", "probe", "--home", h, "--device",
                         "cpu", "--json"))) {
