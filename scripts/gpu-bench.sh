@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The GPU figures of the README (issue 13): run on the GPU machine in a checkout that carries .gpu (../shared/gpu/pack),
-# e.g. `OUT=/tmp/out bash scripts/gpu-bench.sh part1|part2|part3`; every figure goes to $OUT/bench.log. Each part takes
+# e.g. `OUT=/tmp/out bash scripts/gpu-bench.sh part1|part2|part3|part4`; every figure goes to $OUT/bench.log. Each part takes
 # 4-6 minutes on an H200 (one device command has at most 10).
 set -u
 mkdir -p "$OUT"
@@ -37,6 +37,15 @@ run ppo-lora-125m 100 heterolora bench ppo --model $M/small-125m --device gpu --
 run ppo-full-125m 120 heterolora bench ppo --model $M/small-125m --device gpu --dtype fp32 --batch 8 --prompt-len 128 --new 128 --steps 3 --full-finetune --json
 run ppo-lora-1b 140 heterolora bench ppo --model $M/base-1b --device gpu --dtype fp16 --batch 8 --prompt-len 128 --new 128 --steps 3 --json
 run ppo-full-1b 170 heterolora bench ppo --model $M/base-1b --device gpu --dtype fp16 --batch 8 --prompt-len 128 --new 128 --steps 3 --full-finetune --json
+;;
+part4)
+# decode at 1.1B with the order controlled: the peer first on the machine's cold GPU, then heterolora, then both again
+G="--model $M/base-1b --dtype fp16 --batch 64 --prompt-len 128 --new 128"
+for i in 1 2; do
+run peg-nolora-$i 90 python3 .gpu/peer.py gen $G --device cuda --no-lora
+run peg-lora-$i 90 python3 .gpu/peer.py gen $G --device cuda
+run hlg-$i 150 heterolora bench generate $G --device gpu --json
+done
 ;;
 esac
 echo "## end $(date -u +%FT%TZ)" >>$L
