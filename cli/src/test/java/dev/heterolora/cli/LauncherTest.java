@@ -99,11 +99,20 @@ class LauncherTest {
     void theFirstLongEnoughSearchRecordsTheCacheAndLaterCommandsUseIt() throws Exception {
         Ran help = launch("search", List.of("--help", "--sleep-ms", "1200"));
         Ran study = launch("study", List.of("--sleep-ms", "1200"));
+        assertThat(List.of(help.exit(), study.exit())).containsOnly(0);
+        assertThat(caches()).as("help and another command record nothing").isEmpty();
+        long start = System.nanoTime();
         Ran quick = launch("search", List.of("--sleep-ms", "0"));
+        assertThat(quick.exit()).isZero();
+        if ((System.nanoTime() - start) / 1e9 < 0.9) { // on a loaded machine the JVM alone may take a second
+            assertThat(caches()).as("a run under a second records nothing").isEmpty();
+        }
+        for (Path c : caches()) {
+            Files.delete(c);
+        }
         Ran failed = launch("search", List.of("--sleep-ms", "1200", "--exit", "3"));
-        assertThat(List.of(help.exit(), study.exit(), quick.exit())).containsOnly(0);
         assertThat(failed.exit()).as(failed.out()).isEqualTo(3);
-        assertThat(caches()).as("help, another command, a short or a failed run record nothing").isEmpty();
+        assertThat(caches()).as("a failed run records nothing").isEmpty();
         if (!aot) {
             return;
         }
