@@ -17,6 +17,7 @@ import dev.heterolora.studies.NewUnit;
 import dev.heterolora.studies.Status;
 import dev.heterolora.studies.StudyStorage;
 import dev.heterolora.studies.Unit;
+import dev.heterolora.studies.WorkQueue;
 import dev.heterolora.studies.Worker;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -115,7 +116,8 @@ public final class AllocationExperiment {
              Interruption stop = Interruption.register(() -> SharedWork.leave(db.workQueue(), r.queue(), held.get(),
                      "experiment allocation '" + r.name() + "'", p -> "budget " + p.get("budget").asText() + ", seed "
                              + p.get("seed").asLong() + ", " + p.get("method").asText()), log)) {
-            int here = new Worker(db.workQueue(), Worker.defaultName(), r.lease()).drain(r.queue(), unit -> {
+            WorkQueue work = SharedWork.claimingUntilInterrupted(db.workQueue());
+            int here = new Worker(work, Worker.defaultName(), r.lease()).drain(r.queue(), unit -> {
                 held.set(unit);
                 try {
                     String result = runner.run(unit);

@@ -19,10 +19,14 @@ public final class Interruption implements AutoCloseable {
     /** The exit code of an interrupted job (as a shell's 128 + SIGINT). */
     public static final int EXIT_CODE = 130;
 
+    /** Set once a job's interruption has begun: the process is ending and must not start new work. */
+    private static volatile boolean stopping;
+
     private final Thread hook;
 
     private Interruption(Supplier<String> markAndSay, PrintStream err) {
         hook = new Thread(() -> {
+            stopping = true;
             String said;
             try {
                 said = markAndSay.get();
@@ -51,6 +55,14 @@ public final class Interruption implements AutoCloseable {
      */
     public static Interruption register(Supplier<String> markAndSay, PrintStream err) {
         return new Interruption(markAndSay, err);
+    }
+
+    /**
+     * Whether a job's interruption has begun: between giving its unit back and halting, a worker's thread must not
+     * claim another (it would hold it, as a dead worker, until the lease runs out).
+     */
+    public static boolean stopping() {
+        return stopping;
     }
 
     /** The job ended by itself: a later shutdown does nothing of this job's. */

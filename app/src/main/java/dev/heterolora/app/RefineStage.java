@@ -151,7 +151,7 @@ public final class RefineStage {
         try (Interruption stop = ownsInterruption ? Interruption.register(() -> leave(workers, studyId), log) : null;
              Heartbeat beat = Heartbeat.ofRun(db, runId);
              PlanTrials trials = PlanTrials.validationSplit(config, r.heldOut(), compute)) {
-            Worker worker = new Worker(work, workers.me(), lease);
+            Worker worker = new Worker(SharedWork.claimingUntilInterrupted(work), workers.me(), lease);
             List<Entry> alive = entries;
             for (int rung = 0; rung < rungs; rung++) {
                 int steps = Math.max(1, (int) (r.steps() / Math.pow(r.eta(), rungs - 1 - rung)));

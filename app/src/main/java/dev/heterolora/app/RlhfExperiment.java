@@ -176,7 +176,7 @@ public final class RlhfExperiment {
                  return leave(db, held, launcher, r);
              }, log)) {
             SharedWork.enqueue(db, r.queue(), "", units, "experiment rlhf '" + r.name() + "'");
-            int here = new Worker(db, Worker.defaultName(), r.lease()).drain(r.queue(), unit -> {
+            int here = new Worker(SharedWork.claimingUntilInterrupted(db), Worker.defaultName(), r.lease()).drain(r.queue(), unit -> {
                 held.set(unit);
                 try {
                     String result = train(unit, runs, launcher, db, leaving, log);

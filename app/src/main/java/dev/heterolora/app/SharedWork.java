@@ -12,6 +12,7 @@ import dev.heterolora.studies.Worker;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -106,6 +107,61 @@ final class SharedWork {
                 .distinct().count();
         return "interrupted; " + what + ": " + unit.apply(Json.read(held.payloadJson())) + " is queued again"
                 + (others > 0 ? " (" + SharedRun.workers(others) + " go on)" : " (resume: the same command)");
+    }
+
+    /**
+     * {@code work} as a worker of this process should see it: it claims nothing once the process is being
+     * interrupted ({@link Interruption#stopping()}). A worker's thread that sees its unit end (its child run stopped,
+     * its unit given back) would otherwise claim the next one, or the same one again, in the moment before the
+     * process halts, and leave it held until its lease ran out.
+     */
+    static WorkQueue claimingUntilInterrupted(WorkQueue work) {
+        return new WorkQueue() {
+            @Override
+            public void enqueue(String queue, List<NewUnit> units) {
+                work.enqueue(queue, units);
+            }
+
+            @Override
+            public Optional<ClaimedUnit> claim(String queue, String worker, Duration lease) {
+                return Interruption.stopping() ? Optional.empty() : work.claim(queue, worker, lease);
+            }
+
+            @Override
+            public void heartbeat(ClaimedUnit unit, Duration lease) {
+                work.heartbeat(unit, lease);
+            }
+
+            @Override
+            public void complete(ClaimedUnit unit, String resultJson) {
+                work.complete(unit, resultJson);
+            }
+
+            @Override
+            public void fail(ClaimedUnit unit, String message) {
+                work.fail(unit, message);
+            }
+
+            @Override
+            public void release(ClaimedUnit unit) {
+                work.release(unit);
+            }
+
+            @Override
+            public int retryFailed(String queue) {
+                return work.retryFailed(queue);
+            }
+
+            @Override
+            public List<Unit> units(String queue) {
+                return work.units(queue);
+            }
+
+            @Override
+            public List<String> queues() {
+                return work.queues();
+            }
+        };
     }
 
     /** Whether the step of {@code queue} ({@link #once}) has been done. */

@@ -152,7 +152,7 @@ public final class ValidationJob {
         String queue = resumed != null ? queueOf(resumed)
                 : StudyStorage.studyQueue(s.id(), "validate:" + r.settings() + ",trials=" + db.trialCount(s.id()));
         WorkQueue work = db.workQueue();
-        Worker worker = new Worker(work, Worker.defaultName(), r.lease());
+        Worker worker = new Worker(SharedWork.claimingUntilInterrupted(work), Worker.defaultName(), r.lease());
         Optional<Outcome> finished = finished(work, queue, resumed == null ? null : resumed.id());
         if (finished.isPresent()) { // the same command ran to the end before: its run is the answer
             progress.planDone(finished.get().plans(), finished.get().plans());
